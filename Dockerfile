@@ -1,0 +1,19 @@
+# The store's production image (used by docker-compose.yml).
+# Front-end libraries come from the npm registry in a build stage; nothing is fetched at run time.
+FROM node:20-slim AS assets
+WORKDIR /build
+COPY scripts/install-assets.sh scripts/
+RUN bash scripts/install-assets.sh
+
+FROM python:3.11-slim
+WORKDIR /srv/store
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY pyproject.toml README.md ./
+COPY store ./store
+COPY templates ./templates
+COPY static ./static
+COPY --from=assets /build/static/vendor ./static/vendor
+# Editable install: templates/ and static/ are read from /srv/store.
+RUN pip install --no-cache-dir -e .
+EXPOSE 8000
+CMD ["sh", "-c", "store migrate && store run --host 0.0.0.0 --port 8000"]

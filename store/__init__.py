@@ -1,0 +1,1 @@
+"""粤复用 — Guangdong's marketplace of reusable government applications."""

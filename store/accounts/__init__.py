@@ -1,0 +1,1 @@
+"""Accounts: users and roles, sign-in sessions, API tokens."""

@@ -1,0 +1,104 @@
+"""API shapes for accounts. Length limits here give a 400 before any service runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from store.db import models as m
+
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+RegionCode = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 440300")]
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    password: Password
+
+
+class RegionRef(msgspec.Struct):
+    code: str
+    name: str
+    level: str
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region: RegionRef
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, user: m.User) -> UserOut:
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            region=RegionRef(code=user.region.code, name=user.region.name, level=user.region.level),
+            is_active=user.is_active,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    role: str
+    password: Password
+    region: RegionCode | None = None
+    display_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    role: str | None = None
+    region: RegionCode | None = None
+    display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    is_active: bool | None = None
+    password: Password | None = None
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None
+
+
+class TokenOut(msgspec.Struct):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: m.ApiToken) -> TokenOut:
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+class IssuedTokenOut(msgspec.Struct):
+    token: TokenOut
+    secret: str = msgspec.field(name="secret")

@@ -1,0 +1,79 @@
+"""create_app(): wires settings, database, templates, middleware and the feature controllers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from store.db.engine import create_engine, session_maker, sqlalchemy_config
+from store.lib.errors import exception_handler
+from store.lib.middleware import CSRF_COOKIE, CSRF_HEADER, RequestContextMiddleware
+from store.lib.templating import template_engine
+from store.settings import BASE_DIR, Settings, get_settings
+
+STATIC_DIR = BASE_DIR / "static"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    settings.check()
+    engine = create_engine(settings.db)
+
+    from store.accounts.controllers import ACCOUNT_ROUTES
+    from store.regions.controllers import REGION_ROUTES
+    from store.site.controllers import SITE_ROUTES
+
+    async def dispose_engine() -> None:
+        await engine.dispose()
+
+    db_config = sqlalchemy_config(engine)
+    # The plugin fills these in at start-up too; having them from the start lets tests drive the
+    # app in their own event loop without running the ASGI lifespan.
+    state_items = db_config.create_app_state_items()
+    app = Litestar(
+        route_handlers=[
+            *SITE_ROUTES,
+            *ACCOUNT_ROUTES,
+            *REGION_ROUTES,
+            create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        middleware=[RequestContextMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.app.secret_key,
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.app.is_production,
+            cookie_samesite="lax",
+            # The API authenticates by token or checks JSON/CSRF header itself (see middleware).
+            exclude=["/api/", "/health", "/static/", "/schema"],
+        ),
+        template_config=TemplateConfig(instance=template_engine()),
+        openapi_config=OpenAPIConfig(
+            title="粤复用 API",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        exception_handlers={Exception: exception_handler},
+        state=State(
+            {
+                "settings": settings,
+                "secret_key": settings.app.secret_key,
+                "auth_session_maker": session_maker(engine),
+                "engine": engine,
+                **state_items,
+            }
+        ),
+        on_shutdown=[dispose_engine],
+        debug=False,
+    )
+    return app

@@ -1,0 +1,1 @@
+"""What features share: errors, guards and policy, templating, i18n, security helpers."""

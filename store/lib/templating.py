@@ -1,0 +1,75 @@
+"""Jinja2 set up once: autoescaping, the i18n extension bound to the request's language, and the
+helpers every page uses (who is signed in, what they may do, the language switch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from litestar import Request
+from litestar.contrib.jinja import JinjaTemplateEngine
+
+from store.db import models as m
+
+from . import i18n, policy
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def _request(context: Any) -> Request[Any, Any, Any]:
+    return context["request"]
+
+
+@pass_context
+def current_user(context: Any) -> m.User | None:
+    return policy.current_user(_request(context))
+
+
+@pass_context
+def can(context: Any, action: str, region_code: str | None = None) -> bool:
+    return policy.can(policy.current_user(_request(context)), action, region_code)
+
+
+@pass_context
+def url_with(context: Any, **changes: Any) -> str:
+    """The current URL with some query parameters replaced (for pagination and filters)."""
+    request = _request(context)
+    params = {k: v for k, v in request.query_params.items() if k not in changes}
+    params.update({k: v for k, v in changes.items() if v not in (None, "")})
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message, **kw: i18n.gettext(message, **kw),
+        lambda singular, plural, n, **kw: i18n.ngettext(singular, plural, n, **kw),
+        newstyle=True,
+    )
+    env.globals.update(
+        current_user=current_user,
+        can=can,
+        url_with=url_with,
+        LOCALES=i18n.LOCALES,
+        HTML_LANG=i18n.HTML_LANG,
+        current_locale=i18n.current_locale.get,
+        Role=m.Role,
+    )
+    return env
+
+
+def template_engine(_: Path | None = None) -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(build_environment())
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"

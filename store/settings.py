@@ -1,0 +1,185 @@
+"""Settings, read once from ``STORE_*`` environment variables.
+
+One dataclass per concern. Defaults are the embedded mode (``make run``): SQLite under ``var/``,
+artifacts in a local folder. Production chooses real services through the same variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+
+
+# Every variable the store reads, with what it is for. The README's table and the
+# docker-compose check are tested against this list.
+ENV_VARS: dict[str, str] = {
+    "STORE_ENV": "development (default), production or test; production refuses the default secret key",
+    "STORE_SECRET_KEY": "signs CSRF tokens; required and private in production",
+    "STORE_HOST": "interface `store run` listens on (default 127.0.0.1)",
+    "STORE_PORT": "port `store run` listens on (default 8000)",
+    "STORE_VAR_DIR": "folder for the embedded database and files (default ./var)",
+    "STORE_DATABASE_URL": "SQLAlchemy URL; default sqlite+aiosqlite:///var/store.db, production postgresql+asyncpg://…",
+    "STORE_DATABASE_ECHO": "1 to log SQL statements",
+    "STORE_SESSION_MAX_AGE": "seconds a sign-in lasts (default 28800)",
+    "STORE_LOGIN_MAX_FAILURES": "failed sign-ins before the account is locked (default 5)",
+    "STORE_LOGIN_LOCKOUT_SECONDS": "how long the lock lasts (default 900)",
+    "STORE_STORAGE_BACKEND": "local (default) or s3",
+    "STORE_STORAGE_DIR": "folder for artifacts with the local backend (default var/artifacts)",
+    "STORE_S3_ENDPOINT": "S3-compatible endpoint URL, e.g. http://seaweedfs:8333",
+    "STORE_S3_BUCKET": "bucket for artifacts (default yue-store)",
+    "STORE_S3_ACCESS_KEY": "S3 access key",
+    "STORE_S3_SECRET_KEY": "S3 secret key",
+    "STORE_S3_REGION": "S3 region name (default us-east-1)",
+    "STORE_MAX_UPLOAD_BYTES": "largest artifact accepted, in bytes (default 2147483648 = 2 GiB)",
+    "STORE_PRESIGN_SECONDS": "lifetime of presigned download URLs (default 300)",
+    "STORE_SEARCH_BACKEND": "database (default) or meilisearch",
+    "STORE_MEILISEARCH_URL": "Meilisearch URL, e.g. http://meilisearch:7700",
+    "STORE_MEILISEARCH_KEY": "Meilisearch API key",
+    "STORE_SEARCH_INDEX_PREFIX": "prefix of the search index names (default yue)",
+}
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe; the store refuses to start."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"STORE_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"STORE_{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "1" if default else "0").strip().lower()
+    return raw in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    env: str = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = BASE_DIR / "var"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+    echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    session_max_age: int = 8 * 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 15 * 60
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    backend: str = "local"
+    local_dir: Path = BASE_DIR / "var" / "artifacts"
+    s3_endpoint: str = ""
+    s3_bucket: str = "yue-store"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    max_upload_bytes: int = 2 * 1024**3
+    presign_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    backend: str = "database"
+    meilisearch_url: str = ""
+    meilisearch_key: str = ""
+    index_prefix: str = "yue"
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    db: DatabaseSettings = field(default_factory=DatabaseSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+
+    def check(self) -> None:
+        """Refuse unsafe combinations before the store serves anyone."""
+        if self.app.env not in {"development", "production", "test"}:
+            raise SettingsError("STORE_ENV must be development, production or test")
+        if self.app.is_production and self.app.secret_key == DEFAULT_SECRET_KEY:
+            raise SettingsError("STORE_SECRET_KEY must be set to a private value when STORE_ENV=production")
+        if len(self.app.secret_key) < 16:
+            raise SettingsError("STORE_SECRET_KEY must be at least 16 characters")
+        if self.storage.backend not in {"local", "s3"}:
+            raise SettingsError("STORE_STORAGE_BACKEND must be 'local' or 's3'")
+        if self.storage.backend == "s3" and not self.storage.s3_endpoint:
+            raise SettingsError("STORE_S3_ENDPOINT is required when STORE_STORAGE_BACKEND=s3")
+        if self.search.backend not in {"database", "meilisearch"}:
+            raise SettingsError("STORE_SEARCH_BACKEND must be 'database' or 'meilisearch'")
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment (no caching: tests call this with their own env)."""
+    var_dir = Path(_env("VAR_DIR", str(BASE_DIR / "var")))
+    app = AppSettings(
+        env=_env("ENV", "development"),
+        secret_key=_env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        host=_env("HOST", "127.0.0.1"),
+        port=_env_int("PORT", 8000),
+        var_dir=var_dir,
+    )
+    db = DatabaseSettings(
+        url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'store.db'}"),
+        echo=_env_bool("DATABASE_ECHO", False),
+    )
+    auth = AuthSettings(
+        session_max_age=_env_int("SESSION_MAX_AGE", 8 * 3600),
+        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+        login_lockout_seconds=_env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60),
+    )
+    storage = StorageSettings(
+        backend=_env("STORAGE_BACKEND", "local"),
+        local_dir=Path(_env("STORAGE_DIR", str(var_dir / "artifacts"))),
+        s3_endpoint=_env("S3_ENDPOINT", ""),
+        s3_bucket=_env("S3_BUCKET", "yue-store"),
+        s3_access_key=_env("S3_ACCESS_KEY", ""),
+        s3_secret_key=_env("S3_SECRET_KEY", ""),
+        s3_region=_env("S3_REGION", "us-east-1"),
+        max_upload_bytes=_env_int("MAX_UPLOAD_BYTES", 2 * 1024**3),
+        presign_seconds=_env_int("PRESIGN_SECONDS", 300),
+    )
+    search = SearchSettings(
+        backend=_env("SEARCH_BACKEND", "database"),
+        meilisearch_url=_env("MEILISEARCH_URL", ""),
+        meilisearch_key=_env("MEILISEARCH_KEY", ""),
+        index_prefix=_env("SEARCH_INDEX_PREFIX", "yue"),
+    )
+    return Settings(app=app, db=db, auth=auth, storage=storage, search=search)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,56 @@
+"""Home page, health check and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from store.db import models as m
+from store.lib.i18n import LANG_COOKIE, normalize_locale
+
+
+@get("/", name="home", include_in_schema=False)
+async def home(db_session: AsyncSession) -> Template:
+    cities = await db_session.scalar(
+        select(func.count()).select_from(m.Region).where(m.Region.level == m.RegionLevel.CITY)
+    )
+    ewn = await db_session.scalar(
+        select(func.count())
+        .select_from(m.Region)
+        .where(m.Region.level == m.RegionLevel.CITY, m.Region.is_east_west_north.is_(True))
+    )
+    return Template("home.html", context={"figures": {"cities": cities or 0, "ewn_cities": ewn or 0}})
+
+
+@get("/health", name="health", tags=["site"], summary="State of the store and each dependency")
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    engine: AsyncEngine = request.app.state["engine"]
+    checks: dict[str, dict[str, str]] = {}
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = {"status": "ok", "backend": engine.dialect.name}
+    except Exception as exc:  # health must report, never raise
+        checks["database"] = {"status": "error", "error": type(exc).__name__}
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+@get("/lang/{code:str}", name="set_language", include_in_schema=False)
+async def set_language(request: Request[Any, Any, Any], code: str, next: str = "/") -> Redirect:
+    locale = normalize_locale(code) or "zh_CN"
+    # Only local paths: the switch must not become an open redirect.
+    target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
+    response = Redirect(path=target)
+    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+SITE_ROUTES = [home, health, set_language]

