@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
@@ -16,10 +17,12 @@ from litestar.template import TemplateConfig
 from store.db.engine import create_engine, session_maker, sqlalchemy_config
 from store.lib.errors import exception_handler
 from store.lib.middleware import CSRF_COOKIE, CSRF_HEADER, RequestContextMiddleware
+from store.lib.storage import StorageError, build_storage
 from store.lib.templating import template_engine
 from store.settings import BASE_DIR, Settings, get_settings
 
 STATIC_DIR = BASE_DIR / "static"
+logger = logging.getLogger("store")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -28,11 +31,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings.db)
 
     from store.accounts.controllers import ACCOUNT_ROUTES
+    from store.artifacts.controllers import ARTIFACT_ROUTES
+    from store.catalog.controllers import CATALOG_API
+    from store.catalog.pages import CATALOG_PAGES
     from store.regions.controllers import REGION_ROUTES
     from store.site.controllers import SITE_ROUTES
 
+    storage = build_storage(settings.storage)
+
     async def dispose_engine() -> None:
         await engine.dispose()
+
+    async def prepare_storage() -> None:
+        # An unreachable store must not stop the site: /health reports it and uploads get 503.
+        try:
+            await storage.prepare()
+        except StorageError:
+            logger.warning("object storage is not reachable at start-up", exc_info=True)
 
     db_config = sqlalchemy_config(engine)
     # The plugin fills these in at start-up too; having them from the start lets tests drive the
@@ -43,6 +58,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *SITE_ROUTES,
             *ACCOUNT_ROUTES,
             *REGION_ROUTES,
+            *CATALOG_API,
+            *ARTIFACT_ROUTES,
+            *CATALOG_PAGES,
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -70,9 +88,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "secret_key": settings.app.secret_key,
                 "auth_session_maker": session_maker(engine),
                 "engine": engine,
+                "storage": storage,
                 **state_items,
             }
         ),
+        on_startup=[prepare_storage],
         on_shutdown=[dispose_engine],
         debug=False,
     )

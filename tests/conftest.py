@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,20 @@ from store.settings import AppSettings, DatabaseSettings, Settings, StorageSetti
 POSTGRES_SERVER = os.environ.get("STORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://testserver.local"
 TEST_SECRET = "test-secret-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with its production cost takes ~0.4 s a hash; tests create hundreds of users.
+    Same algorithm, smaller memory and time cost."""
+    from argon2 import PasswordHasher
+
+    from store.lib import security
+
+    original = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = original
 
 
 def _pg_admin_dsn() -> str:
@@ -104,6 +119,7 @@ async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Litestar]:
     application = create_app(settings)
+    await application.state["storage"].prepare()
     yield application
     await application.state["engine"].dispose()
 
@@ -136,9 +152,13 @@ async def db(engine: AsyncEngine, clean_database: None) -> AsyncIterator[AsyncSe
 
 
 @pytest.fixture
-async def clean_database(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Delete every row a test wrote (the seeded province and cities stay)."""
+async def clean_database(engine: AsyncEngine, settings: Settings) -> AsyncIterator[None]:
+    """Delete every row and stored file a test wrote (the seeded province and cities stay)."""
     yield
+    artifacts = settings.storage.local_dir
+    if artifacts.exists():
+        for child in artifacts.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
     async with engine.begin() as conn:
         for table in reversed(m.Base.metadata.sorted_tables):
             if table.name == "regions":

@@ -14,7 +14,7 @@ call ``start()`` / ``stop()`` from a fixture::
 The binaries come from ``scripts/install-services.sh``, which puts them in
 ``$STORE_CACHE_DIR/bin`` (default ``~/.cache/yue-store/bin``).
 
-No pytest import here; boto3 and httpx are imported only when needed.
+No pytest import here; boto3 and httpx (both project dependencies) are imported lazily.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -57,6 +58,10 @@ class ServiceNotInstalledError(FileNotFoundError):
 
 class ServiceStartError(RuntimeError):
     """The service exited or did not become healthy in time."""
+
+
+class _ExitedWhileStarting(ServiceStartError):
+    pass
 
 
 def cache_dir() -> Path:
@@ -105,6 +110,8 @@ class _Service:
     #: seconds between SIGTERM and SIGKILL when stopping
     stop_grace = 5.0
     poll_interval = 0.2
+    #: tries when the process dies while starting (a port taken between picking and binding)
+    start_attempts = 3
 
     def __init__(self, *, startup_timeout: float = 60.0) -> None:
         self.startup_timeout = startup_timeout
@@ -125,28 +132,39 @@ class _Service:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> Self:
+        """Start the service and wait until it is healthy; stop and raise if it is not."""
         if self.process is not None:
             raise RuntimeError(f"{self.name} is already started")
         binary = find_binary(self.binary_name, self.name)
+        for attempt in range(1, self.start_attempts + 1):
+            try:
+                self._spawn(binary)
+                self._wait_until_ready()
+                return self
+            except _ExitedWhileStarting:
+                # most likely one of the "free" ports was taken in the meantime: new ports
+                self.stop()
+                if attempt == self.start_attempts:
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
+
+    def _spawn(self, binary: Path) -> None:
         self.tmp_dir = Path(tempfile.mkdtemp(prefix=f"yue-{self.name}-"))
         self.log_path = self.tmp_dir / f"{self.name}.log"
-        try:
-            argv, env = self._command(binary, self.tmp_dir)
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    argv,
-                    cwd=self.tmp_dir,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        argv, env = self._command(binary, self.tmp_dir)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                argv,
+                cwd=self.tmp_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _wait_until_ready(self) -> None:
         assert self.process is not None
@@ -156,9 +174,8 @@ class _Service:
         while True:
             code = self.process.poll()
             if code is not None:
-                raise ServiceStartError(
-                    f"{self.name} exited with code {code} while starting; end of its log "
-                    f"({self.log_path}):\n{self.log_tail()}"
+                raise _ExitedWhileStarting(
+                    f"{self.name} exited with code {code} while starting; end of its log:\n{self.log_tail()}"
                 )
             try:
                 if self._is_ready():
@@ -178,10 +195,8 @@ class _Service:
         process, self.process = self.process, None
         if process is not None:
             self._signal_group(process, signal.SIGTERM)
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=self.stop_grace)
-            except subprocess.TimeoutExpired:
-                pass
             # also reaps anything the service left behind in its group
             self._signal_group(process, signal.SIGKILL)
             process.wait()
@@ -191,10 +206,8 @@ class _Service:
 
     @staticmethod
     def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
-        try:
+        with suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, sig)  # start_new_session: pgid == pid
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def log_tail(self, lines: int = 40) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -226,8 +239,8 @@ class SeaweedS3(_Service):
 
     name = "seaweedfs"
     binary_name = "weed"
-    # weed hangs for 10 s or more on SIGTERM (it drains gRPC streams); the data is thrown away
-    stop_grace = 2.0
+    # weed takes ~15 s to exit on SIGTERM (it drains gRPC streams); the data is thrown away
+    stop_grace = 1.0
     region = "us-east-1"
     #: how many volumes the volume server may hold. S3 puts each bucket in its own collection,
     #: and each collection (plus one for the filer's own logs) takes one volume on first write.
@@ -257,9 +270,7 @@ class SeaweedS3(_Service):
                     "identities": [
                         {
                             "name": "store-tests",
-                            "credentials": [
-                                {"accessKey": self.access_key, "secretKey": self.secret_key}
-                            ],
+                            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
                             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
                         }
                     ]
@@ -294,7 +305,7 @@ class SeaweedS3(_Service):
             "-volume.preStopSeconds=0",
             f"-filer.port={self.ports['filer']}",
             f"-filer.port.grpc={self.ports['filer.grpc']}",
-            f"-filer.localSocket={tmp_dir / 'filer.sock'}",
+            f"-filer.localSocket={tmp_dir / 'filer.sock'}",  # default /tmp/seaweedfs-filer-<port>.sock
             "-s3",
             f"-s3.port={self.ports['s3']}",
             f"-s3.port.grpc={self.ports['s3.grpc']}",
@@ -305,7 +316,7 @@ class SeaweedS3(_Service):
             "-s3.port.lance=0",
         ]
         # WEED_* variables override weed's config files; HOME and TMPDIR point into the temp
-        # dir so ~/.seaweedfs/*.toml is not read and the gRPC unix sockets land there too.
+        # dir so ~/.seaweedfs/*.toml is not read and weed's scratch files stay in the temp dir.
         env = _clean_env("WEED_", HOME=str(tmp_dir), TMPDIR=str(tmp_dir))
         return argv, env
 
@@ -344,9 +355,17 @@ class SeaweedS3(_Service):
         return name
 
     def _is_ready(self) -> bool:
+        import httpx
+
+        # The S3 gateway answers before the volume server has registered with the master
+        # (that can take seconds more); until then the first write to a bucket stalls or fails.
+        master = f"http://{LOOPBACK}:{self.ports['master']}"
+        topology = httpx.get(f"{master}/dir/status", timeout=2.0, trust_env=False).json()["Topology"]
+        if not topology.get("Free"):
+            return False
         if self._probe_client is None:
             self._probe_client = self.client(
-                connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}
+                connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1}
             )
         self._probe_client.list_buckets()
         return True
@@ -354,6 +373,15 @@ class SeaweedS3(_Service):
     def stop(self) -> None:
         self._probe_client = None
         super().stop()
+        # weed puts its gRPC unix sockets at the fixed path /tmp/seaweedfs-<name>-grpc-<port>.sock
+        # (not under TMPDIR), and a killed weed leaves them behind.
+        for key, port in self.ports.items():
+            if key.endswith(".grpc"):
+                sock = Path(f"/tmp/seaweedfs-{key.removesuffix('.grpc')}-grpc-{port}.sock")
+                with suppress(OSError):
+                    if stat.S_ISSOCK(sock.lstat().st_mode):
+                        sock.unlink()
+        self.ports = {}
 
 
 class Meilisearch(_Service):

@@ -56,6 +56,14 @@ def can(user: m.User | None, action: str, region_code: str | None = None) -> boo
     return True
 
 
+def can_view_app(user: m.User | None, status: str, region_code: str) -> bool:
+    """Published and deprecated apps are public; drafts and submissions only to their own region
+    and provincial staff."""
+    if status in {m.AppStatus.PUBLISHED, m.AppStatus.DEPRECATED}:
+        return True
+    return can(user, "apps.read_unpublished", region_code)
+
+
 def authorize(user: m.User | None, action: str, region_code: str | None = None) -> None:
     """Raise 401 for anonymous users and 403 for users without the right."""
     if user is None:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Request
 from litestar.contrib.jinja import JinjaTemplateEngine
+from markupsafe import Markup
 
 from store.db import models as m
 
@@ -55,7 +56,13 @@ def build_environment() -> Environment:
         lambda singular, plural, n, **kw: i18n.ngettext(singular, plural, n, **kw),
         newstyle=True,
     )
+    from store.catalog.labels import human_size, label
+    from store.lib import markdown
+
+    env.filters["markdown"] = lambda text: Markup(markdown.render(text))  # noqa: S704 - sanitized by nh3
+    env.filters["human_size"] = human_size
     env.globals.update(
+        label=label,
         current_user=current_user,
         can=can,
         url_with=url_with,

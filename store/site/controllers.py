@@ -36,6 +36,12 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         checks["database"] = {"status": "ok", "backend": engine.dialect.name}
     except Exception as exc:  # health must report, never raise
         checks["database"] = {"status": "error", "error": type(exc).__name__}
+    storage = request.app.state["storage"]
+    try:
+        await storage.check()
+        checks["storage"] = {"status": "ok", "backend": storage.backend}
+    except Exception as exc:
+        checks["storage"] = {"status": "error", "backend": storage.backend, "error": type(exc).__name__}
     healthy = all(c["status"] == "ok" for c in checks.values())
     return Response(
         {"status": "ok" if healthy else "degraded", "checks": checks},

@@ -1,9 +1,51 @@
 """All tables, imported as ``from store.db import models as m``."""
 
 from ._api_token import ApiToken
+from ._app import (
+    App,
+    AppKind,
+    AppLabel,
+    AppStatus,
+    Category,
+    DeploymentMode,
+    LabelKind,
+    LicenseType,
+    Maturity,
+    Offering,
+)
+from ._audit import AuditEntry
 from ._base import Base, utcnow
+from ._idempotency import IdempotencyRecord
 from ._region import Region, RegionLevel, Zone
+from ._screenshot import Screenshot
 from ._session import UserSession
 from ._user import Role, User
+from ._version import Artifact, ArtifactKind, Version
 
-__all__ = ["ApiToken", "Base", "Region", "RegionLevel", "Role", "User", "UserSession", "Zone", "utcnow"]
+__all__ = [
+    "ApiToken",
+    "App",
+    "AppKind",
+    "AppLabel",
+    "AppStatus",
+    "Artifact",
+    "ArtifactKind",
+    "AuditEntry",
+    "Base",
+    "Category",
+    "DeploymentMode",
+    "IdempotencyRecord",
+    "LabelKind",
+    "LicenseType",
+    "Maturity",
+    "Offering",
+    "Region",
+    "RegionLevel",
+    "Role",
+    "Screenshot",
+    "User",
+    "UserSession",
+    "Version",
+    "Zone",
+    "utcnow",
+]

@@ -1,0 +1,334 @@
+"""Versions, streamed artifact uploads, downloads and screenshots — the JSON API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Stream
+from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.catalog.services import AppService
+from store.db import models as m
+from store.lib import idempotency
+from store.lib.errors import NotFound, ServiceUnavailable, ValidationFailed, field_error
+from store.lib.i18n import _
+from store.lib.policy import current_user, signed_in
+from store.lib.storage import ObjectNotFound, Storage, StorageError
+from store.settings import Settings
+
+from . import schemas as s
+from .services import (
+    ArtifactService,
+    ScreenshotService,
+    UploadPlan,
+    VersionService,
+    prepare_screenshot,
+)
+
+logger = logging.getLogger("store.artifacts")
+
+
+def storage_of(request: Request[Any, Any, Any]) -> Storage:
+    return request.app.state["storage"]
+
+
+def _max_upload(request: Request[Any, Any, Any]) -> int:
+    settings: Settings = request.app.state["settings"]
+    return settings.storage.max_upload_bytes
+
+
+async def _forget_object(storage: Storage, key: str) -> None:
+    try:
+        await storage.delete(key)
+    except StorageError:
+        logger.warning("could not delete orphaned object %s", key)
+
+
+async def stream_upload(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    app: m.App,
+    plan: UploadPlan,
+    chunks: AsyncIterator[bytes],
+) -> tuple[m.Artifact, bool]:
+    """Stream an upload to storage and record it; returns (artifact, created)."""
+    user = current_user(request)
+    storage = storage_of(request)
+    service = ArtifactService(db_session, storage)
+    # Nothing is written yet; end the read transaction so none is held while bytes stream.
+    await db_session.commit()
+    stored = await service.store(plan, chunks)
+    if stored is None:
+        assert plan.existing is not None
+        return plan.existing, False
+    try:
+        artifact = await service.record_upload(user, app, plan, stored)
+        await db_session.commit()
+    except BaseException:
+        await db_session.rollback()
+        await _forget_object(storage, stored.key)
+        raise
+    return artifact, True
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+async def download_response(
+    request: Request[Any, Any, Any], db_session: AsyncSession, artifact_id: int
+) -> Response[Any]:
+    storage = storage_of(request)
+    artifact = await ArtifactService(db_session, storage).get_for_download(artifact_id, current_user(request))
+    await db_session.commit()  # count the download even though the answer is a redirect or a stream
+    settings: Settings = request.app.state["settings"]
+    headers = {"X-Checksum-SHA256": artifact.sha256}
+    try:
+        url = await storage.presigned_url(
+            artifact.object_key,
+            filename=artifact.filename,
+            content_type=artifact.content_type,
+            expires=settings.storage.presign_seconds,
+        )
+    except StorageError as exc:
+        raise ServiceUnavailable() from exc
+    if url is not None:
+        return Redirect(path=url, status_code=302, headers=headers)
+    if not await storage.exists(artifact.object_key):
+        raise NotFound(_("No file with this id."))
+    return Stream(
+        storage.open(artifact.object_key),
+        media_type=artifact.content_type,
+        headers={
+            **headers,
+            "Content-Disposition": content_disposition(artifact.filename),
+            "Content-Length": str(artifact.size),
+        },
+    )
+
+
+class VersionsApi(Controller):
+    path = "/api/v1/apps/{slug:str}/versions"
+    tags = ["versions"]
+
+    @get("/", summary="Versions of an app, newest first by semantic version")
+    async def list_versions(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
+    ) -> list[s.VersionOut]:
+        app = await AppService(db_session).get(slug, current_user(request))
+        return [s.VersionOut.of(v) for v in await VersionService(db_session).of_app(app)]
+
+    @post("/", summary="Add a version (then upload its artifacts)", guards=[signed_in])
+    async def create_version(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.VersionInput
+    ) -> Response[Any]:
+        user = current_user(request)
+        if replayed := await idempotency.replay(db_session, user, request):
+            return replayed
+        app = await AppService(db_session).get(slug, user)
+        version = await VersionService(db_session).create(
+            user,
+            app,
+            version=data.version,
+            release_notes=data.release_notes,
+            release_date=data.release_date,
+            min_requirements=data.min_requirements,
+        )
+        body = msgspec.to_builtins(s.VersionOut.of(version))
+        await idempotency.remember(db_session, user, request, HTTP_201_CREATED, body)
+        return Response(body, status_code=HTTP_201_CREATED)
+
+    @get("/{version:str}", summary="One version with its artifacts and their SHA-256")
+    async def get_version(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, version: str
+    ) -> s.VersionOut:
+        app = await AppService(db_session).get(slug, current_user(request))
+        return s.VersionOut.of(await VersionService(db_session).get(app, version))
+
+    @post(
+        "/{version:str}/yank",
+        summary="Withdraw a bad version, with a reason (files stay downloadable)",
+        guards=[signed_in],
+        status_code=200,
+    )
+    async def yank(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        slug: str,
+        version: str,
+        data: s.YankInput,
+    ) -> s.VersionOut:
+        user = current_user(request)
+        app = await AppService(db_session).get(slug, user)
+        service = VersionService(db_session)
+        return s.VersionOut.of(await service.yank(user, app, await service.get(app, version), data.reason))
+
+    @post(
+        "/{version:str}/artifacts",
+        summary="Upload an artifact: the request body is the file, streamed",
+        description=(
+            "Send the raw bytes as the body (e.g. `curl --data-binary @file`). Query: `filename`, `kind` "
+            "(package, source, docs, api_spec), optional `sha256` (422 and nothing kept if it differs). "
+            "The version is created if it does not exist. The same name with identical bytes answers 200; "
+            "with different bytes 409. Honours `Idempotency-Key`."
+        ),
+        guards=[signed_in],
+        request_max_body_size=None,  # the limit is a setting, enforced while streaming (413)
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        slug: str,
+        version: str,
+        filename: str,
+        kind: str = "package",
+        sha256: str | None = None,
+    ) -> Response[Any]:
+        user = current_user(request)
+        if replayed := await idempotency.replay(db_session, user, request):
+            return replayed
+        app = await AppService(db_session).get(slug, user)
+        length = request.headers.get("content-length")
+        plan = await ArtifactService(db_session, storage_of(request)).plan_upload(
+            user,
+            app,
+            version,
+            filename=filename,
+            kind=kind,
+            content_type=request.headers.get("x-content-type") or "application/octet-stream",
+            content_length=int(length) if length and length.isdigit() else None,
+            expected_sha256=sha256 or request.headers.get("x-checksum-sha256"),
+            max_bytes=_max_upload(request),
+        )
+        artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
+        status = HTTP_201_CREATED if created else 200
+        body = msgspec.to_builtins(s.ArtifactOut.of(artifact))
+        await idempotency.remember(db_session, user, request, status, body)
+        return Response(body, status_code=status)
+
+
+class ArtifactsApi(Controller):
+    path = "/api/v1/artifacts"
+    tags = ["artifacts"]
+
+    @get(
+        "/{artifact_id:int}/download",
+        summary="Download: 302 to a short-lived URL, or the bytes (embedded mode)",
+    )
+    async def download(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, artifact_id: int
+    ) -> Response[Any]:
+        return await download_response(request, db_session, artifact_id)
+
+    @delete(
+        "/{artifact_id:int}",
+        summary="Remove a file from a draft (its name stays used)",
+        guards=[signed_in],
+        status_code=200,
+    )
+    async def remove(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, artifact_id: int
+    ) -> dict[str, bool]:
+        _artifact, key = await ArtifactService(db_session, storage_of(request)).remove(
+            current_user(request), artifact_id
+        )
+        await db_session.commit()
+        await _forget_object(storage_of(request), key)
+        return {"removed": True}
+
+
+class ScreenshotsApi(Controller):
+    tags = ["screenshots"]
+
+    @post(
+        "/api/v1/apps/{slug:str}/screenshots",
+        summary="Add a screenshot (multipart: image, caption)",
+        guards=[signed_in],
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=11 * 1024 * 1024,
+    )
+    async def add(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        slug: str,
+        data: dict[str, Any] = Body(media_type=RequestEncodingType.MULTI_PART),
+    ) -> dict[str, Any]:
+        user = current_user(request)
+        app = await AppService(db_session).get(slug, user)
+        upload = data.get("image")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed(details=[field_error("image", _("Upload a PNG, JPEG or WebP image."))])
+        image = prepare_screenshot(await upload.read())
+        shot = await ScreenshotService(db_session, storage_of(request)).add(
+            user, app, image, str(data.get("caption", ""))
+        )
+        return {
+            "id": shot.id,
+            "url": f"/screenshots/{shot.id}",
+            "thumbnail_url": f"/screenshots/{shot.id}/thumbnail",
+        }
+
+    @delete(
+        "/api/v1/screenshots/{screenshot_id:int}",
+        summary="Remove a screenshot",
+        guards=[signed_in],
+        status_code=200,
+    )
+    async def remove(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
+    ) -> dict[str, bool]:
+        keys = await ScreenshotService(db_session, storage_of(request)).remove(
+            current_user(request), screenshot_id
+        )
+        await db_session.commit()
+        for key in keys:
+            await _forget_object(storage_of(request), key)
+        return {"removed": True}
+
+    @get("/screenshots/{screenshot_id:int}", include_in_schema=False, name="screenshot")
+    async def image(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
+    ) -> Response[bytes]:
+        shot = await ScreenshotService(db_session, storage_of(request)).get(
+            screenshot_id, current_user(request)
+        )
+        return await _image(storage_of(request), shot.object_key, shot.content_type)
+
+    @get("/screenshots/{screenshot_id:int}/thumbnail", include_in_schema=False, name="screenshot_thumbnail")
+    async def thumbnail(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
+    ) -> Response[bytes]:
+        shot = await ScreenshotService(db_session, storage_of(request)).get(
+            screenshot_id, current_user(request)
+        )
+        return await _image(storage_of(request), shot.thumb_key, "image/jpeg")
+
+
+async def _image(storage: Storage, key: str, content_type: str) -> Response[bytes]:
+    try:
+        data = await storage.get_bytes(key)
+    except ObjectNotFound as exc:
+        raise NotFound() from exc
+    except StorageError as exc:
+        raise ServiceUnavailable() from exc
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+ARTIFACT_ROUTES = [VersionsApi, ArtifactsApi, ScreenshotsApi]

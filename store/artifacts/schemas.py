@@ -1,0 +1,75 @@
+"""API shapes for versions and artifacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+
+from store.db import models as m
+
+
+class VersionInput(msgspec.Struct, forbid_unknown_fields=True):
+    version: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    release_notes: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
+    release_date: date | None = None
+    min_requirements: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+
+
+class YankInput(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=5000)]
+
+
+class ArtifactOut(msgspec.Struct):
+    id: int
+    kind: str
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    download_count: int
+    download_url: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, artifact: m.Artifact) -> ArtifactOut:
+        return cls(
+            id=artifact.id,
+            kind=artifact.kind,
+            filename=artifact.filename,
+            size=artifact.size,
+            sha256=artifact.sha256,
+            content_type=artifact.content_type,
+            download_count=artifact.download_count,
+            download_url=f"/api/v1/artifacts/{artifact.id}/download",
+            created_at=artifact.created_at,
+        )
+
+
+class VersionOut(msgspec.Struct):
+    version: str
+    release_notes: str
+    release_date: date
+    min_requirements: str
+    yanked: bool
+    yank_reason: str
+    yanked_at: datetime | None
+    is_prerelease: bool
+    created_at: datetime
+    artifacts: list[ArtifactOut]
+
+    @classmethod
+    def of(cls, version: m.Version) -> VersionOut:
+        return cls(
+            version=version.version,
+            release_notes=version.release_notes,
+            release_date=version.release_date,
+            min_requirements=version.min_requirements,
+            yanked=version.yanked,
+            yank_reason=version.yank_reason,
+            yanked_at=version.yanked_at,
+            is_prerelease="-" in version.version.split("+")[0],
+            created_at=version.created_at,
+            artifacts=[ArtifactOut.of(a) for a in version.live_artifacts],
+        )

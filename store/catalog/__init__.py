@@ -1,0 +1,1 @@
+"""The catalog: apps, their metadata and life cycle, provincial review, history."""

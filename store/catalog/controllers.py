@@ -1,0 +1,154 @@
+"""The apps API: listing with filters, create and edit, submit, review, deprecate, history."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.db import models as m
+from store.lib import idempotency
+from store.lib.pagination import check_page
+from store.lib.policy import current_user, requires, signed_in
+
+from . import schemas as s
+from .services import AppFilters, AppService
+
+StatusFilter = Literal["published", "deprecated", "draft", "submitted", "all_mine"]
+CategoryFilter = Literal["governance", "services", "collaboration", "support"]
+ZoneFilter = Literal["core", "east_wing", "west_wing", "north"]
+MaturityFilter = Literal["pilot", "promoted", "mature"]
+KindFilter = Literal["application", "component", "capability"]
+
+
+async def app_out(service: AppService, app: m.App) -> s.AppOut:
+    latest = await service.latest_version(app)
+    return s.AppOut.of(app, latest.version if latest else None, await service.screenshots(app))
+
+
+async def _answer(
+    db_session: AsyncSession, request: Request[Any, Any, Any], out: Any, status_code: int = 200
+) -> Response[Any]:
+    """Answer with ``out`` and remember it under the request's Idempotency-Key, if any."""
+    body = msgspec.to_builtins(out)
+    await idempotency.remember(db_session, current_user(request), request, status_code, body)
+    return Response(body, status_code=status_code)
+
+
+class AppsApi(Controller):
+    path = "/api/v1/apps"
+    tags = ["apps"]
+
+    @get("/", summary="Published apps (or your region's drafts), filtered and paginated")
+    async def list_apps(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        category: CategoryFilter | None = None,
+        region: str | None = None,
+        zone: ZoneFilter | None = None,
+        tag: str | None = None,
+        maturity: MaturityFilter | None = None,
+        xinchuang: str | None = None,
+        kind: KindFilter | None = None,
+        q: str | None = None,
+        status: StatusFilter = "published",
+        page: int = 1,
+        per_page: int = 20,
+    ) -> s.AppPage:
+        check_page(page, per_page)
+        filters = AppFilters(
+            category=category,
+            region=region,
+            zone=zone,
+            tag=tag,
+            maturity=maturity,
+            xinchuang=xinchuang,
+            kind=kind,
+            q=q,
+            status=status,
+        )
+        apps, total = await AppService(db_session).browse(
+            filters, current_user(request), page=page, per_page=per_page
+        )
+        return s.AppPage(items=[s.AppSummary.of(a) for a in apps], total=total, page=page, per_page=per_page)
+
+    @post("/", summary="Create an app (a draft in your region)", guards=[requires("apps.create")])
+    async def create_app(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.AppInput
+    ) -> Response[Any]:
+        if replayed := await idempotency.replay(db_session, current_user(request), request):
+            return replayed
+        service = AppService(db_session)
+        app = await service.create(current_user(request), data.sent())
+        return await _answer(db_session, request, await app_out(service, app), HTTP_201_CREATED)
+
+    @get("/{slug:str}", summary="One app with its metadata")
+    async def get_app(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
+        service = AppService(db_session)
+        return await app_out(service, await service.get(slug, current_user(request)))
+
+    @patch("/{slug:str}", summary="Edit an app's metadata (recorded in its history)", guards=[signed_in])
+    async def update_app(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.AppInput
+    ) -> s.AppOut:
+        service = AppService(db_session)
+        user = current_user(request)
+        app = await service.update(user, await service.get(slug, user), data.sent())
+        return await app_out(service, app)
+
+    @post("/{slug:str}/submit", summary="Submit a draft for provincial review", guards=[signed_in])
+    async def submit(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
+    ) -> Response[Any]:
+        user = current_user(request)
+        if replayed := await idempotency.replay(db_session, user, request):
+            return replayed
+        service = AppService(db_session)
+        app = await service.submit(user, await service.get(slug, user))
+        return await _answer(db_session, request, await app_out(service, app))
+
+    @post(
+        "/{slug:str}/review",
+        summary="Approve or return a submission (provincial staff)",
+        guards=[requires("apps.review")],
+    )
+    async def review(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.ReviewInput
+    ) -> Response[Any]:
+        user = current_user(request)
+        if replayed := await idempotency.replay(db_session, user, request):
+            return replayed
+        service = AppService(db_session)
+        app = await service.review(user, await service.get(slug, user), data.decision, data.comment)
+        return await _answer(db_session, request, await app_out(service, app))
+
+    @post("/{slug:str}/deprecate", summary="Deprecate a published app, with a reason", guards=[signed_in])
+    async def deprecate(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.DeprecateInput
+    ) -> Response[Any]:
+        user = current_user(request)
+        if replayed := await idempotency.replay(db_session, user, request):
+            return replayed
+        service = AppService(db_session)
+        app = await service.deprecate(user, await service.get(slug, user), data.reason, data.successor)
+        return await _answer(db_session, request, await app_out(service, app))
+
+    @get(
+        "/{slug:str}/history",
+        summary="Every change of state and edit (publisher and provincial staff)",
+        guards=[signed_in],
+    )
+    async def history(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
+    ) -> list[s.AuditOut]:
+        service = AppService(db_session)
+        user = current_user(request)
+        entries = await service.history(await service.get(slug, user), user)
+        return [s.AuditOut.of(e) for e in entries]
+
+
+CATALOG_API = [AppsApi]

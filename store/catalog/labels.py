@@ -1,0 +1,84 @@
+"""Human names for the catalog's codes, as message ids (translated where shown)."""
+
+from __future__ import annotations
+
+from store.lib.i18n import _, gettext
+
+LABELS: dict[str, dict[str, str]] = {
+    "kind": {
+        "application": _("Application"),
+        "component": _("Component"),
+        "capability": _("Shared capability"),
+    },
+    "category": {
+        "governance": _("Unified governance (一网统管)"),
+        "services": _("One-stop services (一网通办)"),
+        "collaboration": _("Government collaboration (一网协同)"),
+        "support": _("Shared platforms (公共支撑)"),
+    },
+    "maturity": {"pilot": _("Pilot"), "promoted": _("Being rolled out"), "mature": _("Mature")},
+    "license_type": {
+        "open_source": _("Open source"),
+        "gov_free": _("Free licence for government bodies"),
+        "paid": _("Paid licence"),
+    },
+    "offering": {
+        "standard_free": _("Free standard edition (deployment fee only)"),
+        "negotiated": _("Fast match at a negotiated price"),
+        "ready_to_use": _("Ready to use (hosted service)"),
+    },
+    "deployment": {
+        "gov_cloud": _("On the adopter's government cloud"),
+        "hosted": _("Hosted by the publisher"),
+        "saas": _("SaaS"),
+    },
+    "artifact_kind": {
+        "package": _("Deployment package"),
+        "source": _("Source archive"),
+        "docs": _("Documentation"),
+        "api_spec": _("Interface specification"),
+    },
+    "status": {
+        "draft": _("Draft"),
+        "submitted": _("Under review"),
+        "published": _("Published"),
+        "deprecated": _("Deprecated"),
+    },
+    "zone": {
+        "core": _("Pearl River Delta core"),
+        "east_wing": _("Coastal belt, east wing (粤东)"),
+        "west_wing": _("Coastal belt, west wing (粤西)"),
+        "north": _("Northern ecological zone (粤北)"),
+    },
+    "action": {
+        "created": _("created"),
+        "edited": _("edited"),
+        "submitted": _("submitted for review"),
+        "approved": _("approved and published"),
+        "returned": _("returned with comments"),
+        "deprecated": _("deprecated"),
+        "version_added": _("version added"),
+        "version_yanked": _("version withdrawn"),
+        "artifact_uploaded": _("file uploaded"),
+        "artifact_removed": _("file removed"),
+        "screenshot_added": _("screenshot added"),
+        "screenshot_removed": _("screenshot removed"),
+    },
+}
+
+
+def label(group: str, code: str | None) -> str:
+    """The translated name of ``code`` in ``group``; the code itself if unknown."""
+    if code is None:
+        return ""
+    message = LABELS.get(group, {}).get(code)
+    return gettext(message) if message else code
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -1,0 +1,247 @@
+"""API shapes for apps. Types and lengths are checked here (400); meaning in validation.py (422)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+
+from store.db import models as m
+from store.lib import markdown
+
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+Long = Annotated[str, msgspec.Meta(max_length=50_000)]
+Url = Annotated[str, msgspec.Meta(max_length=500)]
+Item = Annotated[str, msgspec.Meta(max_length=50)]
+
+
+class ReferencePrice(msgspec.Struct, forbid_unknown_fields=True):
+    description: Annotated[str, msgspec.Meta(max_length=200)]
+    amount_yuan: Decimal
+    year: int | None = None
+
+
+class Xinchuang(msgspec.Struct, forbid_unknown_fields=True):
+    cpus: list[Item] = msgspec.field(default_factory=list)
+    os: list[Item] = msgspec.field(default_factory=list)
+    databases: list[Item] = msgspec.field(default_factory=list)
+
+
+class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Create (required fields checked in validation) or PATCH (only the fields sent)."""
+
+    kind: Short | None = None
+    name: Short | None = None
+    name_en: Short | None = None
+    slug: Short | None = None
+    summary: Short | None = None
+    description: Long | None = None
+    category: Short | None = None
+    tags: list[Item] | None = None
+    department: Short | None = None
+    contact_name: Short | None = None
+    contact_phone: Short | None = None
+    contact_email: Short | None = None
+    maturity: Short | None = None
+    license_type: Short | None = None
+    license_spdx: Short | None = None
+    reuse_terms: Long | None = None
+    offering: Short | None = None
+    price_yuan: Decimal | None = None
+    deployment_fee_yuan: Decimal | None = None
+    reference_prices: list[ReferencePrice] | None = None
+    deployment_modes: list[Item] | None = None
+    tech_stack: list[Item] | None = None
+    requirements: Long | None = None
+    xinchuang: Xinchuang | None = None
+    integrations: list[Item] | None = None
+    docs_url: Url | None = None
+    source_url: Url | None = None
+
+    def sent(self) -> dict[str, Any]:
+        """The fields present in the request (None means "not sent" for PATCH)."""
+        return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not None}
+
+
+class ReviewInput(msgspec.Struct, forbid_unknown_fields=True):
+    decision: Annotated[str, msgspec.Meta(description="approve or return")]
+    comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+
+
+class DeprecateInput(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=5000)]
+    successor: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class RegionBrief(msgspec.Struct):
+    code: str
+    name: str
+    zone: str | None
+    is_east_west_north: bool
+
+
+class AppOut(msgspec.Struct):
+    slug: str
+    kind: str
+    name: str
+    name_en: str
+    summary: str
+    description: str
+    description_html: str
+    category: str
+    tags: list[str]
+    region: RegionBrief
+    department: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    maturity: str
+    license_type: str
+    license_spdx: str
+    reuse_terms: str
+    offering: str
+    price_yuan: Decimal | None
+    deployment_fee_yuan: Decimal | None
+    reference_prices: list[dict[str, Any]]
+    deployment_modes: list[str]
+    tech_stack: list[str]
+    requirements: str
+    xinchuang: dict[str, list[str]]
+    integrations: list[str]
+    docs_url: str
+    source_url: str
+    status: str
+    review_comment: str
+    deprecation_reason: str
+    successor: str | None
+    latest_version: str | None
+    screenshots: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    published_at: datetime | None
+
+    @classmethod
+    def of(
+        cls, app: m.App, latest_version: str | None = None, screenshots: list[m.Screenshot] | None = None
+    ) -> AppOut:
+        return cls(
+            slug=app.slug,
+            kind=app.kind,
+            name=app.name,
+            name_en=app.name_en,
+            summary=app.summary,
+            description=app.description,
+            description_html=markdown.render(app.description),
+            category=app.category,
+            tags=app.tags,
+            region=RegionBrief(
+                code=app.region.code,
+                name=app.region.name,
+                zone=app.region.zone,
+                is_east_west_north=app.region.is_east_west_north,
+            ),
+            department=app.department,
+            contact_name=app.contact_name,
+            contact_phone=app.contact_phone,
+            contact_email=app.contact_email,
+            maturity=app.maturity,
+            license_type=app.license_type,
+            license_spdx=app.license_spdx,
+            reuse_terms=app.reuse_terms,
+            offering=app.offering,
+            price_yuan=app.price_yuan,
+            deployment_fee_yuan=app.deployment_fee_yuan,
+            reference_prices=app.reference_prices,
+            deployment_modes=app.deployment_modes,
+            tech_stack=app.tech_stack,
+            requirements=app.requirements,
+            xinchuang=app.xinchuang,
+            integrations=app.integrations,
+            docs_url=app.docs_url,
+            source_url=app.source_url,
+            status=app.status,
+            review_comment=app.review_comment,
+            deprecation_reason=app.deprecation_reason,
+            successor=app.successor.slug if app.successor else None,
+            latest_version=latest_version,
+            screenshots=[
+                {
+                    "id": s.id,
+                    "caption": s.caption,
+                    "url": f"/screenshots/{s.id}",
+                    "thumbnail_url": f"/screenshots/{s.id}/thumbnail",
+                    "width": s.width,
+                    "height": s.height,
+                }
+                for s in screenshots or []
+            ],
+            created_at=app.created_at,
+            updated_at=app.updated_at,
+            submitted_at=app.submitted_at,
+            published_at=app.published_at,
+        )
+
+
+class AppSummary(msgspec.Struct):
+    slug: str
+    kind: str
+    name: str
+    name_en: str
+    summary: str
+    category: str
+    tags: list[str]
+    region: RegionBrief
+    maturity: str
+    status: str
+    xinchuang: dict[str, list[str]]
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, app: m.App) -> AppSummary:
+        return cls(
+            slug=app.slug,
+            kind=app.kind,
+            name=app.name,
+            name_en=app.name_en,
+            summary=app.summary,
+            category=app.category,
+            tags=app.tags,
+            region=RegionBrief(
+                code=app.region.code,
+                name=app.region.name,
+                zone=app.region.zone,
+                is_east_west_north=app.region.is_east_west_north,
+            ),
+            maturity=app.maturity,
+            status=app.status,
+            xinchuang=app.xinchuang,
+            published_at=app.published_at,
+        )
+
+
+class AppPage(msgspec.Struct):
+    items: list[AppSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class AuditOut(msgspec.Struct):
+    action: str
+    actor: str | None
+    at: datetime
+    changes: dict[str, Any]
+    comment: str
+
+    @classmethod
+    def of(cls, entry: m.AuditEntry) -> AuditOut:
+        return cls(
+            action=entry.action,
+            actor=entry.actor.username if entry.actor else None,
+            at=entry.at,
+            changes=entry.changes,
+            comment=entry.comment,
+        )

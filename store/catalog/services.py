@@ -1,0 +1,280 @@
+"""Apps: create, edit, list and filter, and move through review. Rules live here; callers commit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.db import models as m
+from store.lib import policy
+from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
+from store.lib.i18n import _
+
+from . import audit, lifecycle
+from .validation import clean_app
+
+LABEL_KINDS_XC = (m.LabelKind.XC_CPU, m.LabelKind.XC_OS, m.LabelKind.XC_DB)
+
+
+@dataclass(frozen=True)
+class AppFilters:
+    category: str | None = None
+    region: str | None = None
+    zone: str | None = None
+    tag: str | None = None
+    maturity: str | None = None
+    xinchuang: str | None = None  # a CPU/OS/database name, or "any" for verified on anything
+    kind: str | None = None
+    q: str | None = None
+    status: str = m.AppStatus.PUBLISHED
+
+
+def _slug_from(data: dict[str, Any], region_code: str) -> str:
+    base = "".join(
+        ch if ch.isascii() and ch.isalnum() else "-" for ch in str(data.get("name_en") or "").lower()
+    )
+    base = "-".join(part for part in base.split("-") if part)[:48]
+    return base if len(base) >= 3 else f"app-{region_code}-{secrets.token_hex(3)}"
+
+
+class AppService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------ reading
+
+    async def get(self, slug: str, user: m.User | None) -> m.App:
+        """The app, if this user may see it; otherwise 404 (drafts do not reveal they exist)."""
+        app = await self.session.scalar(select(m.App).where(m.App.slug == slug))
+        if app is None or not policy.can_view_app(user, app.status, app.region_code):
+            raise NotFound(_("No app with the slug %(slug)s."), slug=slug)
+        return app
+
+    def _filtered(self, filters: AppFilters, user: m.User | None) -> Select[Any]:
+        query = select(m.App)
+        if filters.status == "all_mine":
+            if user is None:
+                return query.where(m.App.id.is_(None))
+            if not user.is_provincial:
+                query = query.where(m.App.region_code == user.region_code)
+        else:
+            query = query.where(m.App.status == filters.status)
+            if filters.status not in {m.AppStatus.PUBLISHED, m.AppStatus.DEPRECATED}:
+                if user is None:
+                    return query.where(m.App.id.is_(None))
+                if not user.is_provincial:
+                    query = query.where(m.App.region_code == user.region_code)
+        if filters.category:
+            query = query.where(m.App.category == filters.category)
+        if filters.kind:
+            query = query.where(m.App.kind == filters.kind)
+        if filters.maturity:
+            query = query.where(m.App.maturity == filters.maturity)
+        if filters.region:
+            in_region = select(m.Region.code).where(
+                or_(m.Region.code == filters.region, m.Region.parent_code == filters.region)
+            )
+            query = query.where(m.App.region_code.in_(in_region))
+        if filters.zone:
+            zone_regions = select(m.Region.code).where(m.Region.zone == filters.zone)
+            query = query.where(m.App.region_code.in_(zone_regions))
+        if filters.tag:
+            query = query.where(self._has_label((m.LabelKind.TAG,), filters.tag))
+        if filters.xinchuang:
+            value = None if filters.xinchuang == "any" else filters.xinchuang
+            query = query.where(self._has_label(LABEL_KINDS_XC, value))
+        if filters.q:
+            pattern = f"%{filters.q.strip()[:100]}%"
+            query = query.where(
+                or_(m.App.name.ilike(pattern), m.App.name_en.ilike(pattern), m.App.summary.ilike(pattern))
+            )
+        return query
+
+    @staticmethod
+    def _has_label(kinds: tuple[str, ...], value: str | None) -> Any:
+        condition = (m.AppLabel.app_id == m.App.id) & m.AppLabel.kind.in_(kinds)
+        if value is not None:
+            condition = condition & (m.AppLabel.value == value)
+        return exists().where(condition)
+
+    async def browse(
+        self, filters: AppFilters, user: m.User | None, *, page: int = 1, per_page: int = 20
+    ) -> tuple[list[m.App], int]:
+        query = self._filtered(filters, user)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        order = (
+            (m.App.submitted_at.asc(), m.App.id.asc())
+            if filters.status == m.AppStatus.SUBMITTED
+            else (m.App.published_at.desc().nullslast(), m.App.updated_at.desc(), m.App.id.desc())
+        )
+        rows = await self.session.scalars(
+            query.order_by(*order).offset((page - 1) * per_page).limit(per_page)
+        )
+        return list(rows), total
+
+    async def review_queue(
+        self, user: m.User | None, *, page: int = 1, per_page: int = 50
+    ) -> tuple[list[m.App], int]:
+        """Submissions waiting for review, oldest first."""
+        policy.authorize(user, "apps.review")
+        return await self.browse(AppFilters(status=m.AppStatus.SUBMITTED), user, page=page, per_page=per_page)
+
+    async def history(self, app: m.App, user: m.User | None) -> list[m.AuditEntry]:
+        """Shown to the publisher and provincial staff only."""
+        if not (policy.can(user, "apps.edit", app.region_code) or policy.can(user, "apps.review")):
+            policy.authorize(user, "apps.review")
+        rows = await self.session.scalars(
+            select(m.AuditEntry)
+            .where(m.AuditEntry.app_id == app.id)
+            .order_by(m.AuditEntry.at, m.AuditEntry.id)
+        )
+        return list(rows)
+
+    async def screenshots(self, app: m.App) -> list[m.Screenshot]:
+        rows = await self.session.scalars(
+            select(m.Screenshot).where(m.Screenshot.app_id == app.id).order_by(m.Screenshot.id)
+        )
+        return list(rows)
+
+    async def latest_version(self, app: m.App) -> m.Version | None:
+        """The highest version by semver that is not yanked."""
+        return await self.session.scalar(
+            select(m.Version)
+            .where(m.Version.app_id == app.id, m.Version.yanked.is_(False))
+            .order_by(m.Version.sort_key.desc())
+            .limit(1)
+        )
+
+    # ------------------------------------------------------------------ writing
+
+    def _set_labels(self, app: m.App, labels: dict[str, list[str]]) -> None:
+        for kind, values in labels.items():
+            keep = [label for label in app.labels if label.kind != kind]
+            app.labels = keep + [m.AppLabel(kind=kind, value=value) for value in values]
+
+    async def create(self, user: m.User | None, data: dict[str, Any]) -> m.App:
+        policy.authorize(user, "apps.create")
+        assert user is not None
+        values = clean_app(data, current=None)
+        labels = values.pop("labels")
+        slug = values.pop("slug", None) or _slug_from(values, user.region_code)
+        if await self.session.scalar(select(m.App.id).where(m.App.slug == slug)) is not None:
+            raise ValidationFailed(
+                details=[field_error("slug", _("The slug %(slug)s is already used."), slug=slug)]
+            )
+        app = m.App(
+            slug=slug, region_code=user.region_code, created_by_id=user.id, status=m.AppStatus.DRAFT, **values
+        )
+        app.labels = []
+        self._set_labels(app, labels)
+        self.session.add(app)
+        await self.session.flush()
+        audit.record(self.session, app, user, "created", changes={"slug": [None, slug]})
+        await self.session.flush()
+        await self.session.refresh(app)
+        return app
+
+    async def update(self, user: m.User | None, app: m.App, data: dict[str, Any]) -> m.App:
+        policy.authorize(user, "apps.edit", app.region_code)
+        if app.status not in lifecycle.EDITABLE:
+            raise Conflict(_("An app under review or deprecated cannot be edited."))
+        before = audit.snapshot(app)
+        values = clean_app(data, current=app)
+        labels = values.pop("labels")
+        for key, value in values.items():
+            setattr(app, key, value)
+        self._set_labels(app, labels)
+        await self.session.flush()
+        changes = audit.diff(before, audit.snapshot(app))
+        if changes:
+            audit.record(self.session, app, user, "edited", changes=changes)
+            await self.session.flush()
+        await self.session.refresh(app)
+        return app
+
+    async def _move(self, app: m.App, action: str) -> str:
+        new_status = lifecycle.next_status(app.status, action)
+        if new_status is None:
+            raise Conflict(
+                _("The app is %(status)s; it cannot be %(action)s now."), status=app.status, action=action
+            )
+        return new_status
+
+    async def submit(self, user: m.User | None, app: m.App) -> m.App:
+        policy.authorize(user, "apps.submit", app.region_code)
+        new_status = await self._move(app, "submit")
+        has_file = await self.session.scalar(
+            select(func.count())
+            .select_from(m.Artifact)
+            .join(m.Version)
+            .where(m.Version.app_id == app.id, m.Artifact.removed_at.is_(None))
+        )
+        if not has_file:
+            raise Conflict(_("Add a version with at least one file before submitting for review."))
+        app.status = new_status
+        app.submitted_at = m.utcnow()
+        audit.record(
+            self.session, app, user, "submitted", changes={"status": [m.AppStatus.DRAFT, new_status]}
+        )
+        await self.session.flush()
+        return app
+
+    async def review(self, user: m.User | None, app: m.App, decision: str, comment: str) -> m.App:
+        policy.authorize(user, "apps.review")
+        if decision not in {"approve", "return"}:
+            raise ValidationFailed(details=[field_error("decision", _("Choose approve or return."))])
+        comment = comment.strip()
+        if decision == "return" and not comment:
+            raise ValidationFailed(
+                details=[field_error("comment", _("Say what the publisher should change."))]
+            )
+        old_status = app.status
+        app.status = await self._move(app, decision)
+        app.review_comment = comment
+        if decision == "approve":
+            app.published_at = app.published_at or m.utcnow()
+        audit.record(
+            self.session,
+            app,
+            user,
+            "approved" if decision == "approve" else "returned",
+            changes={"status": [old_status, app.status]},
+            comment=comment,
+        )
+        await self.session.flush()
+        return app
+
+    async def deprecate(
+        self, user: m.User | None, app: m.App, reason: str, successor_slug: str | None
+    ) -> m.App:
+        policy.authorize(user, "apps.deprecate", app.region_code)
+        reason = reason.strip()
+        errors = []
+        if not reason:
+            errors.append(field_error("reason", _("Say why the app is deprecated.")))
+        successor = None
+        if successor_slug:
+            successor = await self.session.scalar(select(m.App).where(m.App.slug == successor_slug))
+            if successor is None or successor.id == app.id or successor.status != m.AppStatus.PUBLISHED:
+                errors.append(field_error("successor", _("The successor must be another published app.")))
+        if errors:
+            raise ValidationFailed(details=errors)
+        old_status = app.status
+        app.status = await self._move(app, "deprecate")
+        app.deprecation_reason = reason
+        app.successor_id = successor.id if successor else None
+        audit.record(
+            self.session,
+            app,
+            user,
+            "deprecated",
+            changes={"status": [old_status, app.status], "successor": [None, successor_slug]},
+            comment=reason,
+        )
+        await self.session.flush()
+        await self.session.refresh(app)
+        return app
