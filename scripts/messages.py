@@ -48,6 +48,7 @@ def update() -> None:
         else:
             catalog = Catalog(locale=locale)
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.fuzzy = False  # the header is maintained here, not by a translator
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
             write_po(fh, catalog, sort_output=True, include_lineno=False, ignore_obsolete=True)
