@@ -158,7 +158,9 @@ def seed_demo() -> None:
 
     created = run_in_session(seed)
     if not created:
-        click.echo("demo data already present")
+        click.echo(
+            "demo users already exist (their passwords were shown on the first run); demo catalog is in place"
+        )
         return
     click.echo("demo users created — write these passwords down, they are shown only once:")
     for username, role, region, password in created:

@@ -12,7 +12,7 @@
     const file = document.getElementById("upload-file").files[0];
     if (!file) return;
     if (file.size > Number(form.dataset.maxBytes)) {
-      status.textContent = status.dataset.tooLarge || "File too large / 文件过大";
+      status.textContent = form.dataset.tooLarge;
       return;
     }
     const kind = document.getElementById("upload-kind").value;
@@ -44,7 +44,8 @@
     });
     xhr.addEventListener("error", () => {
       button.disabled = false;
-      status.textContent = "Network error / 网络错误";
+      progress.hidden = true;
+      status.textContent = form.dataset.networkError;
     });
     progress.hidden = false;
     progress.value = 0;

@@ -67,13 +67,18 @@ class CatalogPages(Controller):
 
     @get("/apps", name="catalog")
     async def catalog(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, page: int = 1
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        page: int = 1,
+        per_page: int = PER_PAGE,
     ) -> Template:
         page = max(page, 1)
+        per_page = min(max(per_page, 1), 48)
         params = {k: (request.query_params.get(k) or "").strip() or None for k in FILTER_KEYS}
         filters = AppFilters(**params)  # type: ignore[arg-type]
         apps, total = await AppService(db_session).browse(
-            filters, current_user(request), page=page, per_page=PER_PAGE
+            filters, current_user(request), page=page, per_page=per_page
         )
         cities = list(
             await db_session.scalars(
@@ -82,7 +87,7 @@ class CatalogPages(Controller):
         )
         context = {
             "apps": apps,
-            "page": Page(page, PER_PAGE, total),
+            "page": Page(page, per_page, total),
             "filters": params,
             "cities": cities,
             **_choices(),

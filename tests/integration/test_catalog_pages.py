@@ -50,6 +50,11 @@ async def test_catalog_lists_published_apps_with_filters_and_htmx_fragment(clien
     fragment = await client.get("/apps", params={"category": "governance"}, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
     assert "梅州网格平台" in fragment.text
+    first = await client.get("/apps", params={"per_page": 1})
+    assert first.status_code == 200
+    assert 'rel="next"' in first.text and "per_page=1" in first.text
+    second = await client.get("/apps", params={"per_page": 1, "page": 2})
+    assert 'rel="prev"' in second.text
     detail = await client.get("/apps/mz-yibao")
     assert detail.status_code == 200
     sha = re.search(r'<code class="sha256">([0-9a-f]{64})</code>', detail.text)

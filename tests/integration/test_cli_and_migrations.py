@@ -91,7 +91,9 @@ async def test_set_password_unlocks_and_replaces(client, db, monkeypatch, databa
     assert missing.exit_code != 0
 
 
-async def test_seed_demo_creates_one_user_per_role_once(db, monkeypatch, database_url) -> None:
+async def test_seed_demo_creates_one_user_per_role_once(db, monkeypatch, database_url, settings) -> None:
+    # seed-demo also stores the demo catalog's files: keep them in the test's folder, not ./var.
+    monkeypatch.setenv("STORE_STORAGE_DIR", str(settings.storage.local_dir))
     first = await _invoke(monkeypatch, database_url, ["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "password:" in first.output

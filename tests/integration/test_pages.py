@@ -250,5 +250,10 @@ async def test_api_docs_are_served_without_any_cdn(client) -> None:
     assert sources
     assert all(src.startswith("/") for src in sources), sources
     spec = (await client.get("/schema/openapi.json")).json()
-    for path in ("/api/v1/apps", "/api/v1/apps/{slug}/versions/{version}/artifacts", "/api/v1/regions", "/api/v1/tokens"):
+    for path in (
+        "/api/v1/apps",
+        "/api/v1/apps/{slug}/versions/{version}/artifacts",
+        "/api/v1/regions",
+        "/api/v1/tokens",
+    ):
         assert path in spec["paths"], path

@@ -1,0 +1,104 @@
+"""The demo catalog of `store seed-demo`: broad, reviewable, stored intact, and written only once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.catalog.services import AppService
+from store.db import models as m
+from store.demo import DEMO_USERS, seed
+from store.demo_catalog import CATALOG
+from store.lib.storage import build_storage
+from store.settings import Settings
+
+
+async def _row_counts(db: AsyncSession) -> dict[str, int]:
+    tables = (m.User, m.App, m.AppLabel, m.Version, m.Artifact, m.AuditEntry)
+    return {t.__tablename__: await db.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
+
+
+async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Settings) -> None:
+    storage = build_storage(settings.storage)
+    started = datetime.now(UTC)
+    created = await seed(db, settings=settings, storage=storage)
+    await db.commit()
+
+    # The CLI prints these passwords; the catalog's publishers are not among them.
+    assert [row[0] for row in created] == [user[0] for user in DEMO_USERS]
+
+    apps = list(await db.scalars(select(m.App)))
+    assert {a.slug for a in apps} == {d.slug for d in CATALOG}
+    by_status: dict[str, int] = {}
+    for app in apps:
+        by_status[app.status] = by_status.get(app.status, 0) + 1
+    assert by_status[m.AppStatus.PUBLISHED] >= 30
+    assert 2 <= by_status[m.AppStatus.SUBMITTED] <= 3
+    assert by_status[m.AppStatus.DRAFT] >= 1
+    assert by_status[m.AppStatus.DEPRECATED] == 1
+
+    published = [a for a in apps if a.status == m.AppStatus.PUBLISHED]
+    cities = {a.region_code for a in published}
+    assert len(cities) >= 12
+    regions = {r.code: r for r in await db.scalars(select(m.Region).where(m.Region.code.in_(cities)))}
+    assert sum(regions[c].is_east_west_north for c in cities) >= 8  # 粤东西北 well represented
+    assert {a.category for a in published} == set(m.Category)
+    assert {a.kind for a in published} == set(m.AppKind)
+    assert {a.license_type for a in published} == set(m.LicenseType)
+    assert all(a.integrations or a.xinchuang["cpus"] for a in published)
+
+    # Each app was published by city staff of its own region and approved by the reviewer.
+    reviewer = await db.scalar(select(m.User).where(m.User.username == "reviewer"))
+    assert reviewer is not None
+    for app in apps:
+        assert app.created_by is not None
+        assert app.created_by.role == m.Role.CITY_STAFF and app.created_by.region_code == app.region_code
+    approvals = await db.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "approved"))
+    approved_apps = {entry.app_id for entry in approvals if entry.actor_id == reviewer.id}
+    assert approved_apps == {
+        a.id for a in apps if a.status in {m.AppStatus.PUBLISHED, m.AppStatus.DEPRECATED}
+    }
+    returned = await db.scalar(select(func.count()).where(m.AuditEntry.action == "returned"))
+    assert returned and returned >= 1
+
+    # The review queue has work; the life cycle's corners are there.
+    queue, total = await AppService(db).review_queue(reviewer)
+    assert total >= 2 and all(a.status == m.AppStatus.SUBMITTED for a in queue)
+    deprecated = next(a for a in apps if a.status == m.AppStatus.DEPRECATED)
+    assert deprecated.successor is not None and deprecated.successor.status == m.AppStatus.PUBLISHED
+    assert deprecated.deprecation_reason
+    yanked = list(await db.scalars(select(m.Version).where(m.Version.yanked.is_(True))))
+    assert len(yanked) == 1 and yanked[0].yank_reason
+
+    # Histories are dated over 2024–2026 (the table's dates), not at the moment of seeding.
+    published_at = [a.published_at for a in published if a.published_at is not None]
+    assert len(published_at) == len(published)
+    assert {p.year for p in published_at} >= {2024, 2025, 2026}
+    moments = list(await db.scalars(select(m.AuditEntry.at)))
+    assert all(datetime(2023, 12, 1, tzinfo=UTC) < at < started for at in moments + published_at)
+
+    # 1–3 versions per app, 1–2 files per version; every stored file hashes to its record.
+    versions = list(await db.scalars(select(m.Version)))
+    per_app: dict[int, int] = {}
+    for version in versions:
+        per_app[version.app_id] = per_app.get(version.app_id, 0) + 1
+        assert 1 <= len(version.artifacts) <= 2
+    assert set(per_app) == {a.id for a in apps} and all(1 <= n <= 3 for n in per_app.values())
+    artifacts = list(await db.scalars(select(m.Artifact)))
+    assert {a.kind for a in artifacts} == set(m.ArtifactKind)
+    for artifact in artifacts:
+        data = await storage.get_bytes(artifact.object_key)
+        assert len(data) == artifact.size < 64 * 1024
+        assert hashlib.sha256(data).hexdigest() == artifact.sha256
+
+    # A second run finds everything and writes nothing.
+    before = await _row_counts(db)
+    stored = sorted(p for p in settings.storage.local_dir.rglob("*") if p.is_file())
+    again = await seed(db, settings=settings, storage=storage)
+    await db.commit()
+    assert again == []
+    assert await _row_counts(db) == before
+    assert sorted(p for p in settings.storage.local_dir.rglob("*") if p.is_file()) == stored
