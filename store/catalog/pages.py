@@ -331,6 +331,7 @@ class CatalogPages(Controller):
             )
         except AppError as exc:
             await db_session.rollback()
+            app = await AppService(db_session).get(slug, user)  # the rollback expired it
             return Template(
                 "catalog/version_form.html",
                 context={"app": app, "values": form, "errors": form_errors(exc)},

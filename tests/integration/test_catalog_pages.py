@@ -161,3 +161,61 @@ async def _payload() -> dict:
     from tests.factories import app_payload
 
     return app_payload()
+
+
+async def test_screenshot_upload_through_the_page_form(client, db) -> None:
+    import io
+
+    from PIL import Image
+
+    headers = await auth_headers(db, await make_user(db, "city_staff", "440500", username="st_shots"))
+    created = await client.post("/api/v1/apps", json={**(await _payload()), "slug": "shots-app"}, headers=headers)
+    assert created.status_code == 201
+    await page_login(client, "st_shots")
+    token = await csrf_token(client, "/apps/shots-app")
+    image = io.BytesIO()
+    Image.new("RGB", (640, 400), (10, 120, 200)).save(image, format="JPEG")
+    added = await client.post(
+        "/apps/shots-app/screenshots",
+        data={"caption": "登录页", "_csrf_token": token},
+        files={"image": ("login.jpg", image.getvalue(), "image/jpeg")},
+    )
+    assert added.status_code in (302, 303), added.text
+    page = await client.get("/apps/shots-app")
+    assert "登录页" in page.text
+    assert re.search(r'src="/screenshots/\d+/thumbnail"', page.text)
+    bad = await client.post(
+        "/apps/shots-app/screenshots",
+        data={"caption": "x", "_csrf_token": token},
+        files={"image": ("x.png", b"not an image", "image/png")},
+    )
+    assert bad.status_code == 422
+    assert 'class="field-error"' in bad.text
+
+
+async def test_versions_through_the_pages_add_remove_and_withdraw(client, db) -> None:
+    headers = await auth_headers(db, await make_user(db, "city_staff", "440500", username="st_vers"))
+    created = await client.post("/api/v1/apps", json={**(await _payload()), "slug": "vers-app"}, headers=headers)
+    assert created.status_code == 201
+    await page_login(client, "st_vers")
+    token = await csrf_token(client, "/apps/vers-app/versions/new")
+    bad = await client.post("/apps/vers-app/versions/new", data={"version": "1.0", "_csrf_token": token})
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text
+    made = await client.post(
+        "/apps/vers-app/versions/new",
+        data={"version": "1.0.0", "release_notes": "首个版本", "release_date": "2026-01-15", "_csrf_token": token},
+    )
+    assert made.headers["location"] == "/apps/vers-app/versions/1.0.0"
+    artifact = (await upload(client, headers, "vers-app", "1.0.0", b"abc", "a.zip")).json()
+    page = await client.get("/apps/vers-app/versions/1.0.0")
+    assert artifact["sha256"] in page.text
+    assert 'id="upload-form"' in page.text
+    removed = await client.post(f"/artifacts/{artifact['id']}/remove", data={"_csrf_token": token})
+    assert removed.status_code in (302, 303)
+    assert artifact["sha256"] not in (await client.get("/apps/vers-app/versions/1.0.0")).text
+    empty = await client.post("/apps/vers-app/versions/1.0.0/yank", data={"reason": "", "_csrf_token": token})
+    assert empty.status_code == 422
+    yanked = await client.post("/apps/vers-app/versions/1.0.0/yank", data={"reason": "打包错误", "_csrf_token": token})
+    assert yanked.status_code in (302, 303)
+    assert "打包错误" in (await client.get("/apps/vers-app/versions/1.0.0")).text
