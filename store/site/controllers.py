@@ -15,15 +15,27 @@ from store.lib.i18n import LANG_COOKIE, normalize_locale
 
 @get("/", name="home", include_in_schema=False)
 async def home(db_session: AsyncSession) -> Template:
-    cities = await db_session.scalar(
-        select(func.count()).select_from(m.Region).where(m.Region.level == m.RegionLevel.CITY)
+    published = m.App.status == m.AppStatus.PUBLISHED
+    apps = await db_session.scalar(select(func.count()).select_from(m.App).where(published))
+    publishing_regions = await db_session.scalar(
+        select(func.count(func.distinct(m.App.region_code))).where(published)
     )
-    ewn = await db_session.scalar(
+    ewn_apps = await db_session.scalar(
         select(func.count())
-        .select_from(m.Region)
-        .where(m.Region.level == m.RegionLevel.CITY, m.Region.is_east_west_north.is_(True))
+        .select_from(m.App)
+        .join(m.Region, m.Region.code == m.App.region_code)
+        .where(published, m.Region.is_east_west_north.is_(True))
     )
-    return Template("home.html", context={"figures": {"cities": cities or 0, "ewn_cities": ewn or 0}})
+    versions = await db_session.scalar(
+        select(func.count()).select_from(m.Version).join(m.App).where(published, m.Version.yanked.is_(False))
+    )
+    figures = {
+        "apps": apps or 0,
+        "publishing_regions": publishing_regions or 0,
+        "ewn_apps": ewn_apps or 0,
+        "versions": versions or 0,
+    }
+    return Template("home.html", context={"figures": figures})
 
 
 @get("/health", name="health", tags=["site"], summary="State of the store and each dependency")

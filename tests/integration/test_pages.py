@@ -20,10 +20,17 @@ async def test_public_pages_render_in_chinese_by_default(client, path: str) -> N
     assert "/static/vendor/htmx.min.js" in response.text
 
 
-async def test_home_shows_figures_from_the_database(client) -> None:
+async def test_home_shows_figures_from_the_database(client, db) -> None:
+    from tests.factories import auth_headers, published_app
+
     text = (await client.get("/")).text
-    assert re.search(r'<p class="figure">21</p>', text)
-    assert re.search(r'<p class="figure">12</p>', text)
+    assert re.search(r'<p class="figure">0</p><p>已上架应用</p>', text)
+    meizhou = await auth_headers(db, await make_user(db, "city_staff", "441400", username="mz_home"))
+    reviewer = await auth_headers(db, await make_user(db, "province_reviewer", username="rev_home"))
+    await published_app(client, meizhou, reviewer, slug="home-app")
+    text = (await client.get("/")).text
+    assert re.search(r'<p class="figure">1</p><p>已上架应用</p>', text)
+    assert re.search(r'<p class="figure">1</p><p>个粤东西北地区的应用</p>', text)
 
 
 async def test_language_switch_sets_a_cookie_and_english_pages_follow(client) -> None:
