@@ -169,7 +169,8 @@ async def test_screenshot_upload_through_the_page_form(client, db) -> None:
     from PIL import Image
 
     headers = await auth_headers(db, await make_user(db, "city_staff", "440500", username="st_shots"))
-    created = await client.post("/api/v1/apps", json={**(await _payload()), "slug": "shots-app"}, headers=headers)
+    payload = {**(await _payload()), "slug": "shots-app"}
+    created = await client.post("/api/v1/apps", json=payload, headers=headers)
     assert created.status_code == 201
     await page_login(client, "st_shots")
     token = await csrf_token(client, "/apps/shots-app")
@@ -195,7 +196,8 @@ async def test_screenshot_upload_through_the_page_form(client, db) -> None:
 
 async def test_versions_through_the_pages_add_remove_and_withdraw(client, db) -> None:
     headers = await auth_headers(db, await make_user(db, "city_staff", "440500", username="st_vers"))
-    created = await client.post("/api/v1/apps", json={**(await _payload()), "slug": "vers-app"}, headers=headers)
+    payload = {**(await _payload()), "slug": "vers-app"}
+    created = await client.post("/api/v1/apps", json=payload, headers=headers)
     assert created.status_code == 201
     await page_login(client, "st_vers")
     token = await csrf_token(client, "/apps/vers-app/versions/new")
@@ -204,7 +206,12 @@ async def test_versions_through_the_pages_add_remove_and_withdraw(client, db) ->
     assert 'aria-invalid="true"' in bad.text
     made = await client.post(
         "/apps/vers-app/versions/new",
-        data={"version": "1.0.0", "release_notes": "首个版本", "release_date": "2026-01-15", "_csrf_token": token},
+        data={
+            "version": "1.0.0",
+            "release_notes": "首个版本",
+            "release_date": "2026-01-15",
+            "_csrf_token": token,
+        },
     )
     assert made.headers["location"] == "/apps/vers-app/versions/1.0.0"
     artifact = (await upload(client, headers, "vers-app", "1.0.0", b"abc", "a.zip")).json()
@@ -216,6 +223,7 @@ async def test_versions_through_the_pages_add_remove_and_withdraw(client, db) ->
     assert artifact["sha256"] not in (await client.get("/apps/vers-app/versions/1.0.0")).text
     empty = await client.post("/apps/vers-app/versions/1.0.0/yank", data={"reason": "", "_csrf_token": token})
     assert empty.status_code == 422
-    yanked = await client.post("/apps/vers-app/versions/1.0.0/yank", data={"reason": "打包错误", "_csrf_token": token})
+    reason = {"reason": "打包错误", "_csrf_token": token}
+    yanked = await client.post("/apps/vers-app/versions/1.0.0/yank", data=reason)
     assert yanked.status_code in (302, 303)
     assert "打包错误" in (await client.get("/apps/vers-app/versions/1.0.0")).text
