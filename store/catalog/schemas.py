@@ -81,6 +81,12 @@ class RegionBrief(msgspec.Struct):
     zone: str | None
     is_east_west_north: bool
 
+    @classmethod
+    def of(cls, region: m.Region) -> RegionBrief:
+        return cls(
+            code=region.code, name=region.name, zone=region.zone, is_east_west_north=region.is_east_west_north
+        )
+
 
 class AppOut(msgspec.Struct):
     slug: str
@@ -137,12 +143,7 @@ class AppOut(msgspec.Struct):
             description_html=markdown.render(app.description),
             category=app.category,
             tags=app.tags,
-            region=RegionBrief(
-                code=app.region.code,
-                name=app.region.name,
-                zone=app.region.zone,
-                is_east_west_north=app.region.is_east_west_north,
-            ),
+            region=RegionBrief.of(app.region),
             department=app.department,
             contact_name=app.contact_name,
             contact_phone=app.contact_phone,
@@ -209,12 +210,7 @@ class AppSummary(msgspec.Struct):
             summary=app.summary,
             category=app.category,
             tags=app.tags,
-            region=RegionBrief(
-                code=app.region.code,
-                name=app.region.name,
-                zone=app.region.zone,
-                is_east_west_north=app.region.is_east_west_north,
-            ),
+            region=RegionBrief.of(app.region),
             maturity=app.maturity,
             status=app.status,
             xinchuang=app.xinchuang,

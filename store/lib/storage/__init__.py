@@ -26,6 +26,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StoredObject",
+    "batches",
     "build_storage",
     "hash_stream",
     "validate_key",
@@ -161,13 +162,11 @@ def update_hash(hasher: hashlib._Hash, chunks: Iterable[bytes]) -> None:
         hasher.update(chunk)
 
 
-async def hash_stream(chunks: AsyncIterator[bytes], *, max_bytes: int) -> tuple[int, str]:
-    """Size and SHA-256 (lower-case hex) of a stream, consumed without storing it.
+async def batches(chunks: AsyncIterator[bytes], *, max_bytes: int) -> AsyncIterator[list[bytes]]:
+    """Regroup a stream into batches of about BATCH_BYTES, so each thread hop does real work.
 
-    Raises ObjectTooLarge as soon as more than ``max_bytes`` arrived. Hashing runs in a worker
-    thread on batches of a few MiB so the event loop stays free.
+    Raises ObjectTooLarge as soon as more than ``max_bytes`` arrived, before that data is used.
     """
-    hasher = hashlib.sha256()
     size = 0
     batch: list[bytes] = []
     batch_len = 0
@@ -180,9 +179,22 @@ async def hash_stream(chunks: AsyncIterator[bytes], *, max_bytes: int) -> tuple[
         batch.append(bytes(chunk))
         batch_len += len(chunk)
         if batch_len >= BATCH_BYTES:
-            await anyio.to_thread.run_sync(update_hash, hasher, batch)
+            yield batch
             batch, batch_len = [], 0
     if batch:
+        yield batch
+
+
+async def hash_stream(chunks: AsyncIterator[bytes], *, max_bytes: int) -> tuple[int, str]:
+    """Size and SHA-256 (lower-case hex) of a stream, consumed without storing it.
+
+    Raises ObjectTooLarge as soon as more than ``max_bytes`` arrived. Hashing runs in a worker
+    thread on batches of a few MiB so the event loop stays free.
+    """
+    hasher = hashlib.sha256()
+    size = 0
+    async for batch in batches(chunks, max_bytes=max_bytes):
+        size += sum(len(chunk) for chunk in batch)
         await anyio.to_thread.run_sync(update_hash, hasher, batch)
     return size, hasher.hexdigest()
 

@@ -19,11 +19,10 @@ import anyio
 import anyio.to_thread
 
 from store.lib.storage import (
-    BATCH_BYTES,
     ObjectNotFound,
-    ObjectTooLarge,
     StorageError,
     StoredObject,
+    batches,
     check_sha256,
     update_hash,
     validate_key,
@@ -75,20 +74,8 @@ class LocalStorage:
         file: BinaryIO | None = None
         try:
             file = await _io(_create_exclusive, temp)
-            batch: list[bytes] = []
-            batch_len = 0
-            async for chunk in chunks:
-                if not chunk:
-                    continue
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ObjectTooLarge(max_bytes)
-                batch.append(bytes(chunk))
-                batch_len += len(chunk)
-                if batch_len >= BATCH_BYTES:
-                    await _io(_hash_and_write, file, hasher, batch)
-                    batch, batch_len = [], 0
-            if batch:
+            async for batch in batches(chunks, max_bytes=max_bytes):
+                size += sum(len(chunk) for chunk in batch)
                 await _io(_hash_and_write, file, hasher, batch)
             await _io(file.close)
             digest = hasher.hexdigest()
