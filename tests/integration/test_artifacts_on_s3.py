@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import replace
@@ -16,7 +17,7 @@ from tests.conftest import serve
 from tests.factories import auth_headers, make_user, upload
 from tests.factories import create_app as create_catalog_app
 from tests.integration.conftest import empty_bucket
-from tests.services import free_port
+from tests.services import SeaweedS3, free_port
 
 pytestmark = pytest.mark.services
 
@@ -83,6 +84,38 @@ async def test_unreachable_s3_gives_503_and_writes_nothing(settings, db, seaweed
             assert health.json()["checks"]["storage"]["status"] == "error"
     finally:
         await app.state["engine"].dispose()
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(m.Artifact)) == 0
+    assert await db.scalar(select(func.count()).select_from(m.Version)) == 0
+
+
+async def test_s3_dying_in_the_middle_of_an_upload_gives_503_and_no_rows(settings, db) -> None:
+    """A SeaweedFS of its own is stopped while the bytes are arriving."""
+    with SeaweedS3() as doomed:
+        bucket = "dies-mid-upload"
+        app = create_app(s3_settings(settings, doomed, bucket))
+        await app.state["storage"].prepare()
+        shenzhen = await auth_headers(db, await make_user(db, "city_staff", "440300", username="s3mid"))
+
+        async def body():
+            for index in range(12):  # 12 MiB: parts are 8 MiB, so the first part is sent before the stop
+                if index == 10:
+                    await asyncio.to_thread(doomed.stop)
+                yield b"m" * (1024 * 1024)
+
+        try:
+            async with serve(app) as client:
+                created = await create_catalog_app(client, shenzhen)
+                response = await client.post(
+                    f"/api/v1/apps/{created['slug']}/versions/1.0.0/artifacts",
+                    params={"filename": "big.zip", "kind": "package"},
+                    content=body(),
+                    headers={**shenzhen, "content-type": "application/octet-stream"},
+                )
+                assert response.status_code == 503, response.text
+                assert response.json()["error"]["code"] == "service_unavailable"
+        finally:
+            await app.state["engine"].dispose()
     await db.commit()
     assert await db.scalar(select(func.count()).select_from(m.Artifact)) == 0
     assert await db.scalar(select(func.count()).select_from(m.Version)) == 0
