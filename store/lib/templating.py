@@ -3,9 +3,11 @@ helpers every page uses (who is signed in, what they may do, the language switch
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Request
@@ -43,6 +45,17 @@ def url_with(context: Any, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown in China Standard Time, the users' clock."""
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA_TIME).strftime(fmt)
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -61,6 +74,7 @@ def build_environment() -> Environment:
 
     env.filters["markdown"] = lambda text: Markup(markdown.render(text))  # noqa: S704 - sanitized by nh3
     env.filters["human_size"] = human_size
+    env.filters["local_time"] = local_time
     env.globals.update(
         label=label,
         current_user=current_user,

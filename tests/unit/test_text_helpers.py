@@ -101,3 +101,13 @@ def test_filenames_are_cleaned(raw: str, clean: str) -> None:
 )
 def test_unusable_filenames_are_refused(raw: str) -> None:
     assert filenames.sanitize(raw) is None
+
+
+def test_times_are_shown_in_china_standard_time() -> None:
+    from datetime import UTC, datetime
+
+    from store.lib.templating import local_time
+
+    assert local_time(datetime(2026, 1, 31, 17, 30, tzinfo=UTC)) == "2026-02-01 01:30"
+    assert local_time(datetime(2026, 1, 31, 17, 30)) == "2026-02-01 01:30"  # naive means UTC
+    assert local_time(None) == "—"
