@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -63,6 +63,17 @@ class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     def sent(self) -> dict[str, Any]:
         """The fields present in the request (None means "not sent" for PATCH)."""
         return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not None}
+
+
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+
+def _from_app(cls: type[StructT], app: m.App, **computed: Any) -> StructT:
+    """Fill an app schema: each field from the app's attribute of the same name, unless computed."""
+    values = {
+        name: computed[name] if name in computed else getattr(app, name) for name in cls.__struct_fields__
+    }
+    return cls(**values)
 
 
 class ReviewInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -133,39 +144,11 @@ class AppOut(msgspec.Struct):
     def of(
         cls, app: m.App, latest_version: str | None = None, screenshots: list[m.Screenshot] | None = None
     ) -> AppOut:
-        return cls(
-            slug=app.slug,
-            kind=app.kind,
-            name=app.name,
-            name_en=app.name_en,
-            summary=app.summary,
-            description=app.description,
-            description_html=markdown.render(app.description),
-            category=app.category,
-            tags=app.tags,
+        return _from_app(
+            cls,
+            app,
             region=RegionBrief.of(app.region),
-            department=app.department,
-            contact_name=app.contact_name,
-            contact_phone=app.contact_phone,
-            contact_email=app.contact_email,
-            maturity=app.maturity,
-            license_type=app.license_type,
-            license_spdx=app.license_spdx,
-            reuse_terms=app.reuse_terms,
-            offering=app.offering,
-            price_yuan=app.price_yuan,
-            deployment_fee_yuan=app.deployment_fee_yuan,
-            reference_prices=app.reference_prices,
-            deployment_modes=app.deployment_modes,
-            tech_stack=app.tech_stack,
-            requirements=app.requirements,
-            xinchuang=app.xinchuang,
-            integrations=app.integrations,
-            docs_url=app.docs_url,
-            source_url=app.source_url,
-            status=app.status,
-            review_comment=app.review_comment,
-            deprecation_reason=app.deprecation_reason,
+            description_html=markdown.render(app.description),
             successor=app.successor.slug if app.successor else None,
             latest_version=latest_version,
             screenshots=[
@@ -179,10 +162,6 @@ class AppOut(msgspec.Struct):
                 }
                 for s in screenshots or []
             ],
-            created_at=app.created_at,
-            updated_at=app.updated_at,
-            submitted_at=app.submitted_at,
-            published_at=app.published_at,
         )
 
 
@@ -202,20 +181,7 @@ class AppSummary(msgspec.Struct):
 
     @classmethod
     def of(cls, app: m.App) -> AppSummary:
-        return cls(
-            slug=app.slug,
-            kind=app.kind,
-            name=app.name,
-            name_en=app.name_en,
-            summary=app.summary,
-            category=app.category,
-            tags=app.tags,
-            region=RegionBrief.of(app.region),
-            maturity=app.maturity,
-            status=app.status,
-            xinchuang=app.xinchuang,
-            published_at=app.published_at,
-        )
+        return _from_app(cls, app, region=RegionBrief.of(app.region))
 
 
 class AppPage(msgspec.Struct):
