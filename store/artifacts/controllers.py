@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -46,7 +45,7 @@ def _max_upload(request: Request[Any, Any, Any]) -> int:
     return settings.storage.max_upload_bytes
 
 
-async def _forget_object(storage: Storage, key: str) -> None:
+async def forget_object(storage: Storage, key: str) -> None:
     try:
         await storage.delete(key)
     except StorageError:
@@ -75,7 +74,7 @@ async def stream_upload(
         await db_session.commit()
     except BaseException:
         await db_session.rollback()
-        await _forget_object(storage, stored.key)
+        await forget_object(storage, stored.key)
         raise
     return artifact, True
 
@@ -144,9 +143,7 @@ class VersionsApi(Controller):
             release_date=data.release_date,
             min_requirements=data.min_requirements,
         )
-        body = msgspec.to_builtins(s.VersionOut.of(version))
-        await idempotency.remember(db_session, user, request, HTTP_201_CREATED, body)
-        return Response(body, status_code=HTTP_201_CREATED)
+        return await idempotency.answer(db_session, user, request, s.VersionOut.of(version), HTTP_201_CREATED)
 
     @get("/{version:str}", summary="One version with its artifacts and their SHA-256")
     async def get_version(
@@ -214,9 +211,7 @@ class VersionsApi(Controller):
         )
         artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
         status = HTTP_201_CREATED if created else 200
-        body = msgspec.to_builtins(s.ArtifactOut.of(artifact))
-        await idempotency.remember(db_session, user, request, status, body)
-        return Response(body, status_code=status)
+        return await idempotency.answer(db_session, user, request, s.ArtifactOut.of(artifact), status)
 
 
 class ArtifactsApi(Controller):
@@ -245,7 +240,7 @@ class ArtifactsApi(Controller):
             current_user(request), artifact_id
         )
         await db_session.commit()
-        await _forget_object(storage_of(request), key)
+        await forget_object(storage_of(request), key)
         return {"removed": True}
 
 
@@ -295,7 +290,7 @@ class ScreenshotsApi(Controller):
         )
         await db_session.commit()
         for key in keys:
-            await _forget_object(storage_of(request), key)
+            await forget_object(storage_of(request), key)
         return {"removed": True}
 
     @get("/screenshots/{screenshot_id:int}", include_in_schema=False, name="screenshot")

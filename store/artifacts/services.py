@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -396,10 +396,10 @@ class ScreenshotService:
         policy.authorize(user, "apps.edit", app.region_code)
         if app.status not in lifecycle.EDITABLE:
             raise Conflict(_("An app under review or deprecated cannot be edited."))
-        count = len(
-            list(await self.session.scalars(select(m.Screenshot.id).where(m.Screenshot.app_id == app.id)))
+        count = await self.session.scalar(
+            select(func.count()).select_from(m.Screenshot).where(m.Screenshot.app_id == app.id)
         )
-        if count >= MAX_SCREENSHOTS:
+        if (count or 0) >= MAX_SCREENSHOTS:
             raise Conflict(_("An app may have at most %(max)s screenshots."), max=MAX_SCREENSHOTS)
         base = f"screenshots/{app.id}/{uuid.uuid4().hex}"
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,15 +26,6 @@ KindFilter = Literal["application", "component", "capability"]
 async def app_out(service: AppService, app: m.App) -> s.AppOut:
     latest = await service.latest_version(app)
     return s.AppOut.of(app, latest.version if latest else None, await service.screenshots(app))
-
-
-async def _answer(
-    db_session: AsyncSession, request: Request[Any, Any, Any], out: Any, status_code: int = 200
-) -> Response[Any]:
-    """Answer with ``out`` and remember it under the request's Idempotency-Key, if any."""
-    body = msgspec.to_builtins(out)
-    await idempotency.remember(db_session, current_user(request), request, status_code, body)
-    return Response(body, status_code=status_code)
 
 
 class AppsApi(Controller):
@@ -84,7 +74,9 @@ class AppsApi(Controller):
             return replayed
         service = AppService(db_session)
         app = await service.create(current_user(request), data.sent())
-        return await _answer(db_session, request, await app_out(service, app), HTTP_201_CREATED)
+        return await idempotency.answer(
+            db_session, current_user(request), request, await app_out(service, app), HTTP_201_CREATED
+        )
 
     @get("/{slug:str}", summary="One app with its metadata")
     async def get_app(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
@@ -109,7 +101,9 @@ class AppsApi(Controller):
             return replayed
         service = AppService(db_session)
         app = await service.submit(user, await service.get(slug, user))
-        return await _answer(db_session, request, await app_out(service, app))
+        return await idempotency.answer(
+            db_session, current_user(request), request, await app_out(service, app)
+        )
 
     @post(
         "/{slug:str}/review",
@@ -124,7 +118,9 @@ class AppsApi(Controller):
             return replayed
         service = AppService(db_session)
         app = await service.review(user, await service.get(slug, user), data.decision, data.comment)
-        return await _answer(db_session, request, await app_out(service, app))
+        return await idempotency.answer(
+            db_session, current_user(request), request, await app_out(service, app)
+        )
 
     @post("/{slug:str}/deprecate", summary="Deprecate a published app, with a reason", guards=[signed_in])
     async def deprecate(
@@ -135,7 +131,9 @@ class AppsApi(Controller):
             return replayed
         service = AppService(db_session)
         app = await service.deprecate(user, await service.get(slug, user), data.reason, data.successor)
-        return await _answer(db_session, request, await app_out(service, app))
+        return await idempotency.answer(
+            db_session, current_user(request), request, await app_out(service, app)
+        )
 
     @get(
         "/{slug:str}/history",

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.artifacts.controllers import _forget_object, download_response, storage_of
+from store.artifacts.controllers import download_response, forget_object, storage_of
 from store.artifacts.services import ArtifactService, ScreenshotService, VersionService, prepare_screenshot
 from store.db import models as m
 from store.lib.errors import AppError, ValidationFailed, field_error
@@ -292,7 +292,7 @@ class CatalogPages(Controller):
         )
         await db_session.commit()
         for key in keys:
-            await _forget_object(storage_of(request), key)
+            await forget_object(storage_of(request), key)
         return Redirect(path=f"/apps/{app.slug if app else ''}#screenshots")
 
     # ------------------------------------------------------------------ versions
@@ -395,7 +395,7 @@ class CatalogPages(Controller):
         app = await db_session.get(m.App, artifact.version.app_id)
         target = f"/apps/{app.slug if app else ''}/versions/{artifact.version.version}"
         await db_session.commit()
-        await _forget_object(storage, key)
+        await forget_object(storage, key)
         return Redirect(path=target)
 
     @get("/artifacts/{artifact_id:int}/download", name="artifact_download")

@@ -133,8 +133,7 @@ class AppService:
 
     async def history(self, app: m.App, user: m.User | None) -> list[m.AuditEntry]:
         """Shown to the publisher and provincial staff only."""
-        if not (policy.can(user, "apps.edit", app.region_code) or policy.can(user, "apps.review")):
-            policy.authorize(user, "apps.review")
+        policy.authorize(user, "apps.read_history", app.region_code)
         rows = await self.session.scalars(
             select(m.AuditEntry)
             .where(m.AuditEntry.app_id == app.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +66,19 @@ async def replay(
             details=[field_error("Idempotency-Key", _("This key was already used for a different request."))]
         )
     return Response(record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+async def answer(
+    session: AsyncSession,
+    user: m.User | None,
+    request: Request[Any, Any, Any],
+    out: Any,
+    status_code: int = 200,
+) -> Response[Any]:
+    """Answer with ``out`` (a schema) and remember it under the request's key, if any."""
+    body = msgspec.to_builtins(out)
+    await remember(session, user, request, status_code, body)
+    return Response(body, status_code=status_code)
 
 
 async def remember(

@@ -40,6 +40,7 @@ RULES: dict[str, Rule] = {
     "versions.publish": Rule(CITY, own_region_only=True),
     "apps.review": Rule(PROVINCIAL),
     "apps.read_unpublished": Rule(PROVINCIAL | CITY, own_region_only=True),
+    "apps.read_history": Rule(PROVINCIAL | CITY, own_region_only=True),
     "stats.read": Rule(PROVINCIAL),
 }
 

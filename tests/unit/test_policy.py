@@ -24,6 +24,7 @@ ALLOWED = {
     "versions.publish": {"city_staff"},
     "apps.review": {"province_admin", "province_reviewer"},
     "apps.read_unpublished": {"province_admin", "province_reviewer", "city_staff"},
+    "apps.read_history": {"province_admin", "province_reviewer", "city_staff"},
     "stats.read": {"province_admin", "province_reviewer"},
 }
 REGION_SCOPED = {
@@ -33,6 +34,7 @@ REGION_SCOPED = {
     "apps.deprecate",
     "versions.publish",
     "apps.read_unpublished",
+    "apps.read_history",
 }
 
 
