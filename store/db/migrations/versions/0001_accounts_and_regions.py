@@ -100,12 +100,37 @@ def upgrade() -> None:
     _seed_regions()
 
 
-def _seed_regions() -> None:
-    """广东省 and its 21 cities. The data is read from store.regions.data, which is never edited
-    at run time; a later change to it needs a migration of its own."""
-    from datetime import UTC, datetime
+# Frozen here on purpose: a migration must insert the same rows whenever it runs, whatever
+# store/regions/data.py later says (tests check the two agree today). (code, name, English, zone)
+PROVINCE = ("440000", "广东省", "Guangdong Province")
+CITIES = (
+    ("440100", "广州", "Guangzhou", "core"),
+    ("440200", "韶关", "Shaoguan", "north"),
+    ("440300", "深圳", "Shenzhen", "core"),
+    ("440400", "珠海", "Zhuhai", "core"),
+    ("440500", "汕头", "Shantou", "east_wing"),
+    ("440600", "佛山", "Foshan", "core"),
+    ("440700", "江门", "Jiangmen", "core"),
+    ("440800", "湛江", "Zhanjiang", "west_wing"),
+    ("440900", "茂名", "Maoming", "west_wing"),
+    ("441200", "肇庆", "Zhaoqing", "core"),
+    ("441300", "惠州", "Huizhou", "core"),
+    ("441400", "梅州", "Meizhou", "north"),
+    ("441500", "汕尾", "Shanwei", "east_wing"),
+    ("441600", "河源", "Heyuan", "north"),
+    ("441700", "阳江", "Yangjiang", "west_wing"),
+    ("441800", "清远", "Qingyuan", "north"),
+    ("441900", "东莞", "Dongguan", "core"),
+    ("442000", "中山", "Zhongshan", "core"),
+    ("445100", "潮州", "Chaozhou", "east_wing"),
+    ("445200", "揭阳", "Jieyang", "east_wing"),
+    ("445300", "云浮", "Yunfu", "north"),
+)
 
-    from store.regions.data import CITIES, PROVINCE_CODE
+
+def _seed_regions() -> None:
+    """广东省 and its 21 cities, from the rows frozen above."""
+    from datetime import UTC, datetime
 
     now = datetime.now(UTC)
     regions = sa.table(
@@ -122,9 +147,9 @@ def _seed_regions() -> None:
     )
     rows = [
         {
-            "code": PROVINCE_CODE,
-            "name": "广东省",
-            "name_en": "Guangdong Province",
+            "code": PROVINCE[0],
+            "name": PROVINCE[1],
+            "name_en": PROVINCE[2],
             "level": "province",
             "parent_code": None,
             "zone": None,
@@ -135,17 +160,17 @@ def _seed_regions() -> None:
     ]
     rows += [
         {
-            "code": city.code,
-            "name": city.name,
-            "name_en": city.name_en,
+            "code": code,
+            "name": name,
+            "name_en": name_en,
             "level": "city",
-            "parent_code": PROVINCE_CODE,
-            "zone": city.zone,
-            "is_east_west_north": city.zone != "core",
+            "parent_code": PROVINCE[0],
+            "zone": zone,
+            "is_east_west_north": zone != "core",
             "created_at": now,
             "updated_at": now,
         }
-        for city in CITIES
+        for code, name, name_en, zone in CITIES
     ]
     op.bulk_insert(regions, rows)
 
