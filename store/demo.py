@@ -73,10 +73,6 @@ class CatalogReport:
     artifacts: int = 0
     publishers: list[str] = field(default_factory=list)  # demo users created
 
-    @property
-    def total_apps(self) -> int:
-        return sum(self.apps.values())
-
 
 async def seed_catalog(
     session: AsyncSession, *, settings: Settings | None = None, storage: Storage | None = None

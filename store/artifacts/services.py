@@ -15,7 +15,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -454,17 +453,3 @@ class ScreenshotService:
         await self.session.delete(shot)
         await self.session.flush()
         return [shot.object_key, shot.thumb_key]
-
-
-def artifact_summary(artifact: m.Artifact) -> dict[str, Any]:
-    return {
-        "id": artifact.id,
-        "kind": artifact.kind,
-        "filename": artifact.filename,
-        "size": artifact.size,
-        "sha256": artifact.sha256,
-        "content_type": artifact.content_type,
-        "download_count": artifact.download_count,
-        "download_url": f"/api/v1/artifacts/{artifact.id}/download",
-        "created_at": artifact.created_at.isoformat(),
-    }

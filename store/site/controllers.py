@@ -6,35 +6,16 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from store.db import models as m
 from store.lib.i18n import LANG_COOKIE, normalize_locale
+from store.stats.services import StatsService
 
 
 @get("/", name="home", include_in_schema=False)
 async def home(db_session: AsyncSession) -> Template:
-    published = m.App.status == m.AppStatus.PUBLISHED
-    apps = await db_session.scalar(select(func.count()).select_from(m.App).where(published))
-    publishing_regions = await db_session.scalar(
-        select(func.count(func.distinct(m.App.region_code))).where(published)
-    )
-    ewn_apps = await db_session.scalar(
-        select(func.count())
-        .select_from(m.App)
-        .join(m.Region, m.Region.code == m.App.region_code)
-        .where(published, m.Region.is_east_west_north.is_(True))
-    )
-    versions = await db_session.scalar(
-        select(func.count()).select_from(m.Version).join(m.App).where(published, m.Version.yanked.is_(False))
-    )
-    figures = {
-        "apps": apps or 0,
-        "publishing_regions": publishing_regions or 0,
-        "ewn_apps": ewn_apps or 0,
-        "versions": versions or 0,
-    }
+    figures = await StatsService(db_session).catalog_figures()
     return Template("home.html", context={"figures": figures})
 
 

@@ -138,10 +138,6 @@ class App(Base, TimestampMixin):
             "databases": self.label_values(LabelKind.XC_DB),
         }
 
-    @property
-    def is_listed(self) -> bool:
-        return self.status == AppStatus.PUBLISHED
-
 
 class AppLabel(Base):
     __tablename__ = "app_labels"

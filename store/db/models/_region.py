@@ -36,10 +36,3 @@ class Region(Base, TimestampMixin):
     zone: Mapped[str | None] = mapped_column(String(12))
     # 粤东西北: the 12 cities outside 珠三角核心区, and their districts.
     is_east_west_north: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    @property
-    def city_code(self) -> str:
-        """The prefecture-level city this region belongs to (itself for a city)."""
-        if self.level == RegionLevel.DISTRICT and self.parent_code:
-            return self.parent_code
-        return self.code

@@ -1,0 +1,1 @@
+"""Statistics: the figures provincial staff and the home page read, computed by aggregate SQL."""
