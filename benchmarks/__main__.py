@@ -1,4 +1,5 @@
-"""``python -m benchmarks [upload] [--size-mib N] [--keep]``: the entry point ``make bench`` runs."""
+"""``python -m benchmarks [all|upload|availability] [options]``: the entry point ``make bench`` runs
+(all of them, one after the other)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import signal
 import sys
 from types import FrameType
+
+BENCHMARKS = ("upload", "availability")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,9 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "benchmark",
         nargs="?",
-        default="upload",
-        choices=["upload"],
-        help="which benchmark to run (default: upload)",
+        default="all",
+        choices=["all", *BENCHMARKS],
+        help="which benchmark to run (default: all)",
     )
     parser.add_argument(
         "--size-mib",
@@ -35,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         help="alternate direct and app uploads R times and count the best of each (default: 1)",
     )
     parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="availability: how long /health is sampled idle, and again under load (default: 10)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the temporary directory (test file, database, server log) and print its path",
@@ -49,14 +59,19 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.size_mib < 1 or args.rounds < 1:
-        _parser().error("--size-mib and --rounds must be at least 1")
+    if args.size_mib < 1 or args.rounds < 1 or args.seconds <= 0:
+        _parser().error("--size-mib and --rounds must be at least 1, --seconds above 0")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
-    from benchmarks import upload
+    from benchmarks import availability, upload
 
+    runs = {
+        "upload": lambda: upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds),
+        "availability": lambda: availability.run(seconds=args.seconds, keep=args.keep),
+    }
+    chosen = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     try:
-        return upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds)
+        return max(runs[name]() for name in chosen)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

@@ -107,9 +107,10 @@ def read_chunks(path: Path, chunk_size: int = MIB) -> Iterator[bytes]:
 
 # -- the store as a real server --------------------------------------------------------------------
 class StoreServer:
-    """The store under uvicorn in its own process group, on SQLite and the benchmark's SeaweedFS."""
+    """The store under uvicorn in its own process group, on SQLite and the benchmark's SeaweedFS
+    (or, without ``s3``, the local file backend)."""
 
-    def __init__(self, work_dir: Path, s3: SeaweedS3, max_upload_bytes: int) -> None:
+    def __init__(self, work_dir: Path, s3: SeaweedS3 | None, max_upload_bytes: int) -> None:
         self.work_dir = work_dir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -123,15 +124,20 @@ class StoreServer:
             STORE_SECRET_KEY=secrets.token_urlsafe(32),
             STORE_VAR_DIR=str(var_dir),
             STORE_DATABASE_URL=f"sqlite+aiosqlite:///{var_dir / 'bench.db'}",
-            STORE_STORAGE_BACKEND="s3",
-            STORE_S3_ENDPOINT=s3.endpoint,
-            STORE_S3_BUCKET=BUCKET,
-            STORE_S3_ACCESS_KEY=s3.access_key,
-            STORE_S3_SECRET_KEY=s3.secret_key,
-            STORE_S3_REGION=s3.region,
             STORE_MAX_UPLOAD_BYTES=str(max_upload_bytes),
             STORE_SEARCH_BACKEND="database",
         )
+        if s3 is not None:
+            env.update(
+                STORE_STORAGE_BACKEND="s3",
+                STORE_S3_ENDPOINT=s3.endpoint,
+                STORE_S3_BUCKET=BUCKET,
+                STORE_S3_ACCESS_KEY=s3.access_key,
+                STORE_S3_SECRET_KEY=s3.secret_key,
+                STORE_S3_REGION=s3.region,
+            )
+        else:
+            env.update(STORE_STORAGE_BACKEND="local", STORE_STORAGE_DIR=str(var_dir / "artifacts"))
         self.env = env
 
     def _cli(self, *args: str, stdin: str | None = None) -> None:
@@ -151,15 +157,18 @@ class StoreServer:
     def prepare(self, username: str, password: str) -> None:
         """Create the database and a city_staff user before the server starts."""
         self._cli("migrate")
+        self.add_user(username, password)
+
+    def add_user(self, username: str, password: str, role: str = "city_staff", region: str = REGION) -> None:
+        region_args = ["--region", region] if role == "city_staff" else []
         self._cli(
             "users",
             "create",
             "--username",
             username,
             "--role",
-            "city_staff",
-            "--region",
-            REGION,
+            role,
+            *region_args,
             "--password-stdin",
             stdin=password + "\n",
         )

@@ -10,18 +10,21 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from store.db.engine import create_engine, session_maker, sqlalchemy_config
 from store.lib.errors import exception_handler
+from store.lib.headers import SecurityHeaders
+from store.lib.inputs import MAX_BODY_BYTES, StoreRequest, check_parameters
 from store.lib.middleware import CSRF_COOKIE, CSRF_HEADER, RequestContextMiddleware
 from store.lib.storage import StorageError, build_storage
 from store.lib.templating import template_engine
 from store.settings import BASE_DIR, Settings, get_settings
+from store.site.apidocs import ApiDocsPlugin
 
 STATIC_DIR = BASE_DIR / "static"
+CSRF_EXEMPT_PATHS = [r"^/api/", r"^/health\Z", r"^/static/", r"^/schema(?:/|\Z)"]
 logger = logging.getLogger("store")
 
 
@@ -35,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from store.catalog.controllers import CATALOG_API
     from store.catalog.pages import CATALOG_PAGES
     from store.regions.controllers import REGION_ROUTES
+    from store.review.controllers import REVIEW_API
+    from store.review.pages import REVIEW_PAGES
     from store.site.controllers import SITE_ROUTES
 
     storage = build_storage(settings.storage)
@@ -61,10 +66,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CATALOG_API,
             *ARTIFACT_ROUTES,
             *CATALOG_PAGES,
+            *REVIEW_API,
+            *REVIEW_PAGES,
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[RequestContextMiddleware()],
+        # Input limits for every route (store/lib/inputs.py): ids in range, no NUL, JSON depth.
+        guards=[check_parameters],
+        request_class=StoreRequest,
+        # JSON and forms: the largest legitimate body is well under 1 MiB. Uploads set their own.
+        request_max_body_size=MAX_BODY_BYTES,
         csrf_config=CSRFConfig(
             secret=settings.app.secret_key,
             cookie_name=CSRF_COOKIE,
@@ -72,24 +84,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.app.is_production,
             cookie_samesite="lax",
             # The API authenticates by token or checks JSON/CSRF header itself (see middleware).
-            exclude=["/api/", "/health", "/static/", "/schema"],
+            # Litestar joins these with "|" and searches the whole path (re.findall), so each
+            # must be anchored: unanchored, "/apps/health-foo/review" matched "/health".
+            exclude=CSRF_EXEMPT_PATHS,
         ),
         template_config=TemplateConfig(instance=template_engine()),
         openapi_config=OpenAPIConfig(
             title="粤复用 API",
             version="1",
             path="/schema",
-            # Served from static/vendor: government intranets have no CDN.
-            render_plugins=[
-                SwaggerRenderPlugin(
-                    path="/",
-                    js_url="/static/vendor/swagger-ui-bundle.js",
-                    css_url="/static/vendor/swagger-ui.css",
-                    standalone_preset_js_url="/static/vendor/swagger-ui-standalone-preset.js",
-                )
-            ],
+            # Served from static/: government intranets have no CDN, and the CSP allows no inline script.
+            render_plugins=[ApiDocsPlugin(path="/")],
         ),
         exception_handlers={Exception: exception_handler},
+        # A hook, not middleware: it must also reach 404s, 405s and errors raised by middleware.
+        before_send=[SecurityHeaders(production=settings.app.is_production)],
         state=State(
             {
                 "settings": settings,

@@ -130,7 +130,7 @@ def users_create(
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_set_password(username: str, password_stdin: bool) -> None:
-    """Set a user's password (also unlocks the account and ends its sessions)."""
+    """Set a user's password (also unlocks the account, ends its sessions and revokes its API tokens)."""
     from store.accounts.services import UserService
     from store.lib.errors import NotFound
 

@@ -1,8 +1,10 @@
 """Demo data for `make run`: one user per role so a newcomer can sign in at once, and a catalog
 of apps from across the province (the table is in ``store.demo_catalog``).
 
-Everything goes through the services — AppService, VersionService, ArtifactService — so the
-audit log, checks and stored files are what real use would produce. Afterwards the timestamps of
+Everything goes through the services — AppService, VersionService, ArtifactService, and
+ReviewService for the releases a reviewer approves after publication — so the audit log, checks
+and stored files are what real use would produce. One release is left waiting for review, so the
+review queue shows that kind of work too. Afterwards the timestamps of
 each app (audit entries, versions, files, submission and publication) are moved to the dates in
 the table, so lists, histories and monthly figures look lived-in rather than all "today".
 
@@ -27,6 +29,7 @@ from store.catalog.services import AppService
 from store.db import models as m
 from store.lib.security import generate_password
 from store.lib.storage import Storage, StorageError, build_storage
+from store.review.services import ReviewService
 from store.settings import Settings, load_settings
 
 DEMO_USERS = (
@@ -37,6 +40,7 @@ DEMO_USERS = (
 )
 CHINA = timezone(timedelta(hours=8))
 APPROVAL_COMMENT = "材料齐全，信创适配与安全评估材料已核验，同意上架。"
+RELEASE_APPROVAL_COMMENT = "版本说明与安装包已核验，同意发布。"
 
 
 async def seed(
@@ -91,6 +95,7 @@ async def seed_catalog(
     reviewer = await _reviewer(session)
     publishers = await _publishers(session, {app.region for app in missing}, report)
     seeder = _Seeder(session, storage, settings.storage.max_upload_bytes, reviewer, report)
+    seeder.left_pending = _release_left_pending(missing)
     # Successors first: a deprecated app points at a published one.
     ordered = sorted(missing, key=lambda app: app.state == "deprecated")
     try:
@@ -100,6 +105,19 @@ async def seed_catalog(
         await seeder.forget_stored()
         raise
     return report
+
+
+def _release_left_pending(apps: list[catalog.DemoApp]) -> tuple[str, str] | None:
+    """(slug, version) of the newest release added after publication to a published app: the
+    demo leaves it waiting in the review queue."""
+    later = [
+        (version.release_date, app.slug, version.version)
+        for app in apps
+        if app.state == "published"
+        for version in app.versions[1:]
+        if not version.yank
+    ]
+    return max(later)[1:] if later else None
 
 
 async def _reviewer(session: AsyncSession) -> m.User:
@@ -175,6 +193,8 @@ class _Seeder:
         self.apps = AppService(session)
         self.versions = VersionService(session)
         self.artifacts = ArtifactService(session, storage)
+        self.reviews = ReviewService(session)
+        self.left_pending: tuple[str, str] | None = None
         self.started = m.utcnow()
         # Every moment is kept before the run started, so "written by this run" stays distinct
         # from "already moved to its date" (and dates in the table never lie in the future).
@@ -228,7 +248,8 @@ class _Seeder:
         published = await self._stamp(app, submitted + timedelta(days=2, hours=5))
         updated = published
         for version in demo.versions[1:]:
-            updated = await self._add_version(app, publisher, demo, version, first=False)
+            review = (demo.slug, version.version) != self.left_pending
+            updated = await self._add_version(app, publisher, demo, version, first=False, review=review)
         if demo.deprecation is not None:
             when, reason, successor = demo.deprecation
             await self.apps.deprecate(publisher, app, reason, successor)
@@ -263,7 +284,10 @@ class _Seeder:
         version: catalog.DemoVersion,
         *,
         first: bool,
+        review: bool = False,
     ) -> datetime:
+        """Add a version with its files; ``review``: a reviewer approves it the next working day
+        (a version added after publication is public only then)."""
         released = self._clamp(_at(version.release_date, 10))
         row = await self.versions.create(
             publisher,
@@ -281,6 +305,9 @@ class _Seeder:
             artifact = await self._upload(app, publisher, version.version, demo_file)
             moment = await self._stamp(app, released + timedelta(minutes=4 * index))
             artifact.created_at = moment
+        if review:
+            await self.reviews.review_version(self.reviewer, app, row, "approve", RELEASE_APPROVAL_COMMENT)
+            moment = await self._stamp(app, _at(version.release_date + timedelta(days=1), 15))
         if version.yank:
             await self.versions.yank(publisher, app, row, version.yank)
             moment = await self._stamp(app, _at(version.release_date + timedelta(days=4), 17))

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
+from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
-from store.lib.errors import AppError, Unauthorized
+from store.lib.errors import AppError, Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
 from store.lib.forms import form_data, form_errors
 from store.lib.i18n import _, gettext
-from store.lib.pagination import Page, check_page
+from store.lib.pagination import Page, PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
-from store.lib.security import SESSION_COOKIE, verify_password
+from store.lib.security import SESSION_COOKIE
 from store.settings import Settings
 
 from . import schemas as s
 from .services import SessionService, TokenService, UserService
+
+# Answers that show a token's secret: not kept by the browser or any proxy, whoever asks.
+SECRET_SHOWN = CacheControlHeader(no_store=True)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -33,16 +40,30 @@ def _me(request: Request[Any, Any, Any]) -> m.User:
     return user
 
 
-async def _sign_in(
+async def _check_password(
     request: Request[Any, Any, Any], db_session: AsyncSession, username: str, password: str
-) -> tuple[m.User, str]:
+) -> m.User:
+    """Count the attempt, commit the count, then check the password (401, or 429 when locked).
+
+    The count is committed before the slow check so that parallel guesses see each other's
+    counts: at most ``login_max_failures`` passwords are checked before the account locks.
+    """
     settings = _settings(request)
-    user = await UserService(db_session).authenticate(
+    service = UserService(db_session)
+    attempt = await service.count_sign_in(
         username,
-        password,
         max_failures=settings.auth.login_max_failures,
         lockout_seconds=settings.auth.login_lockout_seconds,
     )
+    await db_session.commit()
+    return await service.authenticate(attempt, password)
+
+
+async def _sign_in(
+    request: Request[Any, Any, Any], db_session: AsyncSession, username: str, password: str
+) -> tuple[m.User, str]:
+    user = await _check_password(request, db_session, username, password)
+    settings = _settings(request)
     secret = await SessionService(db_session).start(
         user, max_age=settings.auth.session_max_age, user_agent=request.headers.get("user-agent", "")
     )
@@ -74,20 +95,44 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _same_origin(origin: str, host: str) -> bool:
+    """True when an ``Origin`` header names the host (and port) the request was sent to."""
+    sent_from, sent_to = urlsplit(origin), urlsplit(f"//{host}")
+    if sent_from.scheme not in {"http", "https"} or not sent_from.hostname or not sent_to.hostname:
+        return False  # includes "null", sent from sandboxed and some cross-site contexts
+    default_port = 443 if sent_from.scheme == "https" else 80
+    try:
+        ports = (sent_from.port or default_port, sent_to.port or default_port)
+    except ValueError:
+        return False
+    return sent_from.hostname == sent_to.hostname and ports[0] == ports[1]
+
+
+def json_from_this_site(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Against login CSRF (a cross-site page signing the victim into the attacker's account):
+    another site's form can post text/plain or form data, but JSON only with a CORS preflight
+    the store never grants; and a browser's ``Origin`` header, when sent, must be this site."""
+    content_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType()
+    origin = connection.headers.get("origin")
+    if origin is not None and not _same_origin(origin, connection.headers.get("host", "")):
+        raise Forbidden(_("Sign-in requests must come from this site."))
+
+
 class AuthApi(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", summary="Sign in with username and password; sets the session cookie")
+    @post(
+        "/login",
+        summary="Sign in with username and password (JSON); sets the session cookie",
+        guards=[json_from_this_site],
+    )
     async def login(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.LoginRequest
     ) -> Response[s.UserOut]:
-        # Commit the failure counter even though the answer is 401.
-        try:
-            user, secret = await _sign_in(request, db_session, data.username, data.password)
-        except AppError:
-            await db_session.commit()
-            raise
+        user, secret = await _sign_in(request, db_session, data.username, data.password)
         response = Response(s.UserOut.of(user), status_code=200)
         _set_session_cookie(response, request, secret)
         return response
@@ -123,7 +168,12 @@ class TokensApi(Controller):
     ) -> list[s.TokenOut]:
         return [s.TokenOut.of(t) for t in await TokenService(db_session).list(_me(request))]
 
-    @post("/", summary="Create a token; its secret is returned this once", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        summary="Create a token; its secret is returned this once",
+        status_code=HTTP_201_CREATED,
+        cache_control=SECRET_SHOWN,
+    )
     async def create_token(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.TokenCreate
     ) -> s.IssuedTokenOut:
@@ -143,8 +193,12 @@ class UsersApi(Controller):
     guards = [requires("users.manage")]
 
     @get("/", summary="All users (provincial admins)")
-    async def list_users(self, db_session: AsyncSession, page: int = 1, per_page: int = 50) -> s.UserPage:
-        check_page(page, per_page)
+    async def list_users(
+        self,
+        db_session: AsyncSession,
+        page: PageNumber = 1,
+        per_page: int = items_per_page(50, maximum=100),
+    ) -> s.UserPage:
         users, total = await UserService(db_session).list(page=page, per_page=per_page)
         return s.UserPage(items=[s.UserOut.of(u) for u in users], total=total, page=page, per_page=per_page)
 
@@ -163,12 +217,19 @@ class UsersApi(Controller):
     async def get_user(self, db_session: AsyncSession, user_id: int) -> s.UserOut:
         return s.UserOut.of(await UserService(db_session).get(user_id))
 
-    @patch("/{user_id:int}", summary="Change a user's role, region, name, status or password")
+    @patch(
+        "/{user_id:int}",
+        summary="Change a user's role, region, name, status or password",
+        description=(
+            "A new password ends all the user's sessions and, unless `revoke_tokens` is false, "
+            "revokes their API tokens."
+        ),
+    )
     async def update_user(self, db_session: AsyncSession, user_id: int, data: s.UserUpdate) -> s.UserOut:
         service = UserService(db_session)
         user = await service.get(user_id)
         if data.password is not None:
-            await service.set_password(user, data.password)
+            await service.set_password(user, data.password, revoke_tokens=data.revoke_tokens)
         user = await service.update(
             user,
             role=data.role,
@@ -200,7 +261,6 @@ class AuthPages(Controller):
                 request, db_session, form.get("username", ""), form.get("password", "")
             )
         except AppError as exc:
-            await db_session.commit()
             return Template(
                 "accounts/login.html",
                 context={"next": target, "errors": form_errors(exc), "username": form.get("username", "")},
@@ -219,9 +279,12 @@ class AuthPages(Controller):
 
 
 class AccountPages(Controller):
+    """The account page shows a new token's secret (and the user's tokens): never kept in a cache."""
+
     path = "/account"
     include_in_schema = False
     guards = [signed_in]
+    cache_control = SECRET_SHOWN
 
     async def _render(
         self,
@@ -253,6 +316,7 @@ class AccountPages(Controller):
                 _me(request), form.get("name", "")[:100], int(days) if days.isdigit() else None
             )
         except AppError as exc:
+            await db_session.rollback()  # a token refused for the limit was already added
             return await self._render(
                 request, db_session, errors=form_errors(exc), status_code=exc.status_code
             )
@@ -271,20 +335,40 @@ class AccountPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession
     ) -> Response[Any]:
         form = await form_data(request)
-        service = UserService(db_session)
-        user = await service.get(_me(request).id)
-        if not verify_password(user.password_hash, form.get("current_password", "")):
+        me = _me(request)
+        try:
+            # Guesses of the current password count like sign-in attempts and lock likewise.
+            await _check_password(request, db_session, me.username, form.get("current_password", ""))
+        except Unauthorized:
             errors = {"current_password": gettext(_("The current password is wrong."))}
             return await self._render(request, db_session, errors=errors, status_code=422)
+        except TooManyRequests as exc:
+            errors = {"current_password": exc.translated()}
+            return await self._render(request, db_session, errors=errors, status_code=exc.status_code)
+        await db_session.commit()  # the right password clears the count, even if what follows fails
+        service = UserService(db_session)
+        user = await service.get(me.id)
+        revoke_tokens = form.get("revoke_tokens") == "on"
         try:
-            await service.set_password(user, form.get("new_password", ""))
+            await service.set_password(user, form.get("new_password", ""), revoke_tokens=revoke_tokens)
         except AppError as exc:
             return await self._render(
                 request, db_session, errors=form_errors(exc), status_code=exc.status_code
             )
-        # Changing the password ends every session, this one included: sign in again.
-        response = Redirect(path="/login")
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        # Every session of the user ended, this one included; this browser gets a new one.
+        settings = _settings(request)
+        secret = await SessionService(db_session).start(
+            user, max_age=settings.auth.session_max_age, user_agent=request.headers.get("user-agent", "")
+        )
+        notice = (
+            _("Your password was changed. Your other sessions were signed out and your API tokens revoked.")
+            if revoke_tokens
+            else _(
+                "Your password was changed and your other sessions signed out. Your API tokens still work."
+            )
+        )
+        response = await self._render(request, db_session, notice=gettext(notice))
+        _set_session_cookie(response, request, secret)
         return response
 
 
@@ -294,8 +378,7 @@ class UserAdminPages(Controller):
     guards = [requires("users.manage")]
 
     @get("/", name="admin_users")
-    async def list_users(self, db_session: AsyncSession, page: int = 1) -> Template:
-        page = max(page, 1)
+    async def list_users(self, db_session: AsyncSession, page: PageNumber = 1) -> Template:
         users, total = await UserService(db_session).list(page=page, per_page=50)
         return Template(
             "accounts/admin_users.html",
@@ -350,9 +433,10 @@ class UserAdminPages(Controller):
         form = await form_data(request)
         service = UserService(db_session)
         user = await service.get(user_id)
+        revoke_tokens = form.get("revoke_tokens") == "on"
         try:
             if form.get("password"):
-                await service.set_password(user, form["password"])
+                await service.set_password(user, form["password"], revoke_tokens=revoke_tokens)
             await service.update(
                 user,
                 role=form.get("role") or None,
@@ -368,7 +452,20 @@ class UserAdminPages(Controller):
                 context={"user": user, "errors": form_errors(exc), "roles": list(m.Role)},
                 status_code=exc.status_code,
             )
-        return Redirect(path="/admin/users")
+        if not form.get("password"):
+            return Redirect(path="/admin/users")
+        # After a password reset, say what it did to the user's sessions and tokens.
+        notice = (
+            _("The password was changed: the user's sessions were ended and their API tokens revoked.")
+            if revoke_tokens
+            else _(
+                "The password was changed and the user's sessions were ended. Their API tokens still work."
+            )
+        )
+        return Template(
+            "accounts/admin_user_edit.html",
+            context={"user": user, "errors": {}, "roles": list(m.Role), "notice": gettext(notice)},
+        )
 
 
 ACCOUNT_ROUTES = [AuthApi, MeApi, TokensApi, UsersApi, AuthPages, AccountPages, UserAdminPages]

@@ -11,6 +11,7 @@ from store.db import models as m
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+RoleName = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 RegionCode = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 440300")]
 
 
@@ -51,18 +52,20 @@ class UserOut(msgspec.Struct):
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
-    role: str
+    role: RoleName
     password: Password
     region: RegionCode | None = None
     display_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
 class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    role: str | None = None
+    role: RoleName | None = None
     region: RegionCode | None = None
     display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     is_active: bool | None = None
     password: Password | None = None
+    # With a new password: also revoke the user's API tokens (whoever had the old one may hold one).
+    revoke_tokens: bool = True
 
 
 class UserPage(msgspec.Struct):

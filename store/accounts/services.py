@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
 from store.lib import security
 from store.lib.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed, field_error
 from store.lib.i18n import _
+
+from . import lockout
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD_LENGTH = 10
@@ -100,17 +103,21 @@ class UserService:
             raise ValidationFailed(details=errors)
         check_password_strength(password)
         region = await self._check_role_region(role, region_code)
+        taken = Conflict(_("The username %(username)s is already taken."), username=username)
         if await self.by_username(username) is not None:
-            raise Conflict(_("The username %(username)s is already taken."), username=username)
+            raise taken
         user = m.User(
             username=username,
             role=role,
             region_code=region,
             display_name=display_name or username,
-            password_hash=security.hash_password(password),
+            password_hash=await security.make_password_hash(password),
         )
         self.session.add(user)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # taken by a parallel request since the check
+            raise taken from exc
         await self.session.refresh(user)
         return user
 
@@ -136,35 +143,43 @@ class UserService:
         await self.session.refresh(user)
         return user
 
-    async def set_password(self, user: m.User, password: str) -> None:
+    async def set_password(self, user: m.User, password: str, *, revoke_tokens: bool = True) -> int:
+        """Set a new password, unlock the account and end all its sessions; by default also
+        revoke its API tokens (whoever knew the old password may have made one). Returns the
+        number of tokens revoked."""
         check_password_strength(password)
-        user.password_hash = security.hash_password(password)
+        user.password_hash = await security.make_password_hash(password)
         user.failed_logins = 0
         user.locked_until = None
         await SessionService(self.session).end_all(user)
+        revoked = await TokenService(self.session).revoke_all(user) if revoke_tokens else 0
         await self.session.flush()
+        return revoked
 
-    async def authenticate(
-        self, username: str, password: str, *, max_failures: int, lockout_seconds: int
-    ) -> m.User:
-        """Check a password, counting failures; lock the account for a while after too many."""
-        user = await self.by_username(username)
-        now = m.utcnow()
-        if user is not None and user.locked_until is not None and _utc(user.locked_until) > now:
+    async def count_sign_in(
+        self, username: str, *, max_failures: int, lockout_seconds: int
+    ) -> lockout.Attempt:
+        """Count a sign-in attempt before its password is checked; 429 while locked out.
+
+        The caller commits the count before calling :meth:`authenticate`, so parallel guesses
+        see each other's counts and at most ``max_failures`` passwords are checked per lockout.
+        Unknown usernames are counted and locked the same way (see ``lockout``).
+        """
+        attempt = await lockout.count_attempt(
+            self.session, username, now=m.utcnow(), max_failures=max_failures, lockout_seconds=lockout_seconds
+        )
+        if attempt is None:
             raise TooManyRequests(_("Too many failed sign-ins. Try again in a few minutes."))
-        ok = security.verify_password(user.password_hash if user else None, password)
+        return attempt
+
+    async def authenticate(self, attempt: lockout.Attempt, password: str) -> m.User:
+        """Check the password of a counted attempt. An unknown user costs the same password
+        check (on a dummy hash) and gets the same answer as a wrong password."""
+        user = await self.session.get(m.User, attempt.user_id) if attempt.user_id is not None else None
+        ok = await security.password_matches(user.password_hash if user else None, password)
         if user is None or not ok or not user.is_active:
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= max_failures:
-                    user.locked_until = now + timedelta(seconds=lockout_seconds)
-                    user.failed_logins = 0
-                await self.session.flush()
             raise Unauthorized(_("Wrong username or password."))
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        await self.session.flush()
+        await lockout.succeeded(self.session, attempt)
         return user
 
 
@@ -176,6 +191,7 @@ class SessionService:
         """Create a session and return the cookie value (only its hash is stored)."""
         secret = security.new_secret()
         now = m.utcnow()
+        user.last_login_at = now
         self.session.add(
             m.UserSession(
                 id=security.digest(secret),
@@ -230,13 +246,9 @@ class TokenService:
             raise ValidationFailed(
                 details=[field_error("expires_in_days", _("Choose between 1 and 3650 days, or no expiry."))]
             )
-        active = await self.session.scalar(
-            select(func.count())
-            .select_from(m.ApiToken)
-            .where(m.ApiToken.user_id == user.id, m.ApiToken.revoked_at.is_(None))
-        )
-        if (active or 0) >= self.MAX_ACTIVE:
-            raise Conflict(_("You have too many active tokens. Revoke some first."))
+        # Parallel requests must not all pass the limit: lock the user's row (PostgreSQL; SQLite
+        # ignores FOR UPDATE but takes its write lock at the insert, which comes before the count).
+        await self.session.execute(select(m.User.id).where(m.User.id == user.id).with_for_update())
         secret = security.new_secret(security.TOKEN_PREFIX)
         now = m.utcnow()
         token = m.ApiToken(
@@ -249,6 +261,13 @@ class TokenService:
         )
         self.session.add(token)
         await self.session.flush()
+        active = await self.session.scalar(
+            select(func.count())
+            .select_from(m.ApiToken)
+            .where(m.ApiToken.user_id == user.id, m.ApiToken.revoked_at.is_(None))
+        )
+        if (active or 0) > self.MAX_ACTIVE:  # the new one included; the caller rolls it back
+            raise Conflict(_("You have too many active tokens. Revoke some first."))
         return IssuedToken(token=token, secret=secret)
 
     async def revoke(self, user: m.User, token_id: int) -> m.ApiToken:
@@ -260,6 +279,16 @@ class TokenService:
             token.revoked_at = m.utcnow()
             await self.session.flush()
         return token
+
+    async def revoke_all(self, user: m.User) -> int:
+        """Revoke every active token of ``user``; returns how many there were."""
+        result = await self.session.execute(
+            update(m.ApiToken)
+            .where(m.ApiToken.user_id == user.id, m.ApiToken.revoked_at.is_(None))
+            .values(revoked_at=m.utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def resolve(self, secret: str) -> m.User | None:
         token = await self.session.scalar(

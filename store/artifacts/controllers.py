@@ -9,28 +9,26 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog.services import AppService
 from store.db import models as m
-from store.lib import idempotency
+from store.lib import idempotency, mediatypes
 from store.lib.errors import NotFound, ServiceUnavailable, ValidationFailed, field_error
 from store.lib.i18n import _
-from store.lib.policy import current_user, signed_in
+from store.lib.policy import can_view_unreviewed, current_user, signed_in
 from store.lib.storage import ObjectNotFound, Storage, StorageError
 from store.settings import Settings
 
 from . import schemas as s
+from .images import NOT_AN_IMAGE, PreparedImage, decode_screenshot
 from .services import (
     ArtifactService,
     ScreenshotService,
     UploadPlan,
     VersionService,
-    prepare_screenshot,
 )
 
 logger = logging.getLogger("store.artifacts")
@@ -92,11 +90,13 @@ async def download_response(
     await db_session.commit()  # count the download even though the answer is a redirect or a stream
     settings: Settings = request.app.state["settings"]
     headers = {"X-Checksum-SHA256": artifact.sha256}
+    # Checked again on the way out: rows recorded before the upload side decided the type.
+    content_type = mediatypes.download_type(artifact.content_type)
     try:
         url = await storage.presigned_url(
             artifact.object_key,
             filename=artifact.filename,
-            content_type=artifact.content_type,
+            content_type=content_type,
             expires=settings.storage.presign_seconds,
         )
     except StorageError as exc:
@@ -107,10 +107,11 @@ async def download_response(
         raise NotFound(_("No file with this id."))
     return Stream(
         storage.open(artifact.object_key),
-        media_type=artifact.content_type,
+        media_type=content_type,
         headers={
             **headers,
             "Content-Disposition": content_disposition(artifact.filename),
+            "X-Content-Type-Options": "nosniff",
             "Content-Length": str(artifact.size),
         },
     )
@@ -124,8 +125,13 @@ class VersionsApi(Controller):
     async def list_versions(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> list[s.VersionOut]:
-        app = await AppService(db_session).get(slug, current_user(request))
-        return [s.VersionOut.of(v) for v in await VersionService(db_session).of_app(app)]
+        user = current_user(request)
+        app = await AppService(db_session).get(slug, user)
+        see_all = can_view_unreviewed(user, app.region_code)
+        return [
+            s.VersionOut.of(v, unreviewed_visible=see_all)
+            for v in await VersionService(db_session).of_app(app, user)
+        ]
 
     @post("/", summary="Add a version (then upload its artifacts)", guards=[signed_in])
     async def create_version(
@@ -143,14 +149,17 @@ class VersionsApi(Controller):
             release_date=data.release_date,
             min_requirements=data.min_requirements,
         )
-        return await idempotency.answer(db_session, user, request, s.VersionOut.of(version), HTTP_201_CREATED)
+        out = s.VersionOut.of(version, unreviewed_visible=True)  # only the publisher creates one
+        return await idempotency.answer(db_session, user, request, out, HTTP_201_CREATED)
 
     @get("/{version:str}", summary="One version with its artifacts and their SHA-256")
     async def get_version(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, version: str
     ) -> s.VersionOut:
-        app = await AppService(db_session).get(slug, current_user(request))
-        return s.VersionOut.of(await VersionService(db_session).get(app, version))
+        user = current_user(request)
+        app = await AppService(db_session).get(slug, user)
+        row = await VersionService(db_session).get(app, version, user)
+        return s.VersionOut.of(row, unreviewed_visible=can_view_unreviewed(user, app.region_code))
 
     @post(
         "/{version:str}/yank",
@@ -169,7 +178,8 @@ class VersionsApi(Controller):
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)
         service = VersionService(db_session)
-        return s.VersionOut.of(await service.yank(user, app, await service.get(app, version), data.reason))
+        yanked = await service.yank(user, app, await service.get(app, version, user), data.reason)
+        return s.VersionOut.of(yanked, unreviewed_visible=True)  # only the publisher yanks
 
     @post(
         "/{version:str}/artifacts",
@@ -194,7 +204,7 @@ class VersionsApi(Controller):
         sha256: str | None = None,
     ) -> Response[Any]:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
+        if replayed := await idempotency.replay(db_session, user, request, streamed=True):
             return replayed
         app = await AppService(db_session).get(slug, user)
         length = request.headers.get("content-length")
@@ -209,7 +219,12 @@ class VersionsApi(Controller):
             expected_sha256=sha256 or request.headers.get("x-checksum-sha256"),
             max_bytes=_max_upload(request),
         )
-        artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
+        try:
+            artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
+        except Exception:
+            # stream_upload committed the key's claim before the bytes arrived: give it back.
+            await idempotency.release(db_session, user, request)
+            raise
         status = HTTP_201_CREATED if created else 200
         return await idempotency.answer(db_session, user, request, s.ArtifactOut.of(artifact), status)
 
@@ -244,32 +259,43 @@ class ArtifactsApi(Controller):
         return {"removed": True}
 
 
+async def receive_screenshot(
+    request: Request[Any, Any, Any], service: ScreenshotService, user: m.User | None, app: m.App
+) -> tuple[PreparedImage, str]:
+    """Authorize, then read and decode a multipart screenshot upload (fields ``image``, ``caption``).
+
+    In that order: a request that will be refused costs neither form parsing nor image decoding,
+    and decoding runs in the bounded CPU pool.
+    """
+    await service.check_can_add(user, app)
+    form = await request.form()
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed(details=[field_error("image", NOT_AN_IMAGE)])
+    image = await decode_screenshot(await upload.read())
+    caption = form.get("caption")
+    return image, caption if isinstance(caption, str) else ""
+
+
 class ScreenshotsApi(Controller):
     tags = ["screenshots"]
 
     @post(
         "/api/v1/apps/{slug:str}/screenshots",
-        summary="Add a screenshot (multipart: image, caption)",
+        summary="Add a screenshot (multipart/form-data: image, caption)",
         guards=[signed_in],
         status_code=HTTP_201_CREATED,
         request_max_body_size=11 * 1024 * 1024,
     )
     async def add(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        slug: str,
-        data: dict[str, Any] = Body(media_type=RequestEncodingType.MULTI_PART),
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> dict[str, Any]:
+        # The body is read by receive_screenshot, after the permission check: no `data` parameter.
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)
-        upload = data.get("image")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailed(details=[field_error("image", _("Upload a PNG, JPEG or WebP image."))])
-        image = prepare_screenshot(await upload.read())
-        shot = await ScreenshotService(db_session, storage_of(request)).add(
-            user, app, image, str(data.get("caption", ""))
-        )
+        service = ScreenshotService(db_session, storage_of(request))
+        image, caption = await receive_screenshot(request, service, user, app)
+        shot = await service.add(user, app, image, caption)
         return {
             "id": shot.id,
             "url": f"/screenshots/{shot.id}",

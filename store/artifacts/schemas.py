@@ -31,6 +31,7 @@ class ArtifactOut(msgspec.Struct):
     download_count: int
     download_url: str
     created_at: datetime
+    review_status: str
 
     @classmethod
     def of(cls, artifact: m.Artifact) -> ArtifactOut:
@@ -44,6 +45,7 @@ class ArtifactOut(msgspec.Struct):
             download_count=artifact.download_count,
             download_url=f"/api/v1/artifacts/{artifact.id}/download",
             created_at=artifact.created_at,
+            review_status=artifact.review_status,
         )
 
 
@@ -57,10 +59,16 @@ class VersionOut(msgspec.Struct):
     yanked_at: datetime | None
     is_prerelease: bool
     created_at: datetime
+    # approved, or (shown only to the publisher's region and provincial staff) pending/returned
+    review_status: str
+    review_comment: str
     artifacts: list[ArtifactOut]
 
     @classmethod
-    def of(cls, version: m.Version) -> VersionOut:
+    def of(cls, version: m.Version, *, unreviewed_visible: bool) -> VersionOut:
+        """``unreviewed_visible``: include files a reviewer has not approved (the caller decides
+        who may see them, see ``policy.can_view_unreviewed``)."""
+        files = version.live_artifacts if unreviewed_visible else version.approved_artifacts
         return cls(
             version=version.version,
             release_notes=version.release_notes,
@@ -71,5 +79,7 @@ class VersionOut(msgspec.Struct):
             yanked_at=version.yanked_at,
             is_prerelease="-" in version.version.split("+")[0],
             created_at=version.created_at,
-            artifacts=[ArtifactOut.of(a) for a in version.live_artifacts],
+            review_status=version.review_status,
+            review_comment=version.review_comment,
+            artifacts=[ArtifactOut.of(a) for a in files],
         )

@@ -9,7 +9,6 @@ recording fails, the caller deletes the stored object: no row ever points at a m
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import audit, lifecycle
 from store.db import models as m
-from store.lib import filenames, policy, semver
+from store.db.unique import insert_unless_exists
+from store.lib import filenames, mediatypes, policy, semver
 from store.lib.errors import (
     Conflict,
     NotFound,
@@ -40,6 +40,8 @@ from store.lib.storage import (
     StoredObject,
     hash_stream,
 )
+
+from .images import PreparedImage
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 NAME_REUSED = _(
@@ -61,20 +63,23 @@ class VersionService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def of_app(self, app: m.App) -> list[m.Version]:
-        rows = await self.session.scalars(
-            select(m.Version).where(m.Version.app_id == app.id).order_by(m.Version.sort_key.desc())
-        )
-        return list(rows)
+    async def of_app(self, app: m.App, user: m.User | None) -> list[m.Version]:
+        """The versions this user may see, newest first: approved ones, and to the publisher's
+        region and provincial staff also those waiting for review or returned."""
+        query = select(m.Version).where(m.Version.app_id == app.id)
+        if not policy.can_view_unreviewed(user, app.region_code):
+            query = query.where(m.Version.review_status == m.ReviewStatus.APPROVED)
+        return list(await self.session.scalars(query.order_by(m.Version.sort_key.desc())))
 
     async def find(self, app: m.App, version: str) -> m.Version | None:
         return await self.session.scalar(
             select(m.Version).where(m.Version.app_id == app.id, m.Version.version == version)
         )
 
-    async def get(self, app: m.App, version: str) -> m.Version:
+    async def get(self, app: m.App, version: str, user: m.User | None) -> m.Version:
+        """The version, if this user may see it; otherwise 404, as if it did not exist."""
         found = await self.find(app, version)
-        if found is None:
+        if found is None or not policy.can_view_item(user, app.status, app.region_code, found.review_status):
             raise NotFound(_("The app has no version %(version)s."), version=version)
         return found
 
@@ -96,15 +101,21 @@ class VersionService:
         release_notes: str = "",
         release_date: date | None = None,
         min_requirements: str = "",
+        existing_ok: bool = False,
     ) -> m.Version:
+        """Add a version; 409 if it exists, unless ``existing_ok`` (an upload to a new version:
+        of two parallel first uploads, one creates it and the other uploads into it)."""
         _check_can_publish(user, app)
         parsed = self.parse(version.strip())
         if len(release_notes) > 50_000 or len(min_requirements) > 10_000:
             raise ValidationFailed(details=[field_error("release_notes", _("The text is too long."))])
-        if await self.find(app, version.strip()) is not None:
-            raise Conflict(
-                _("Version %(version)s already exists; published versions never change."), version=version
-            )
+        exists = Conflict(
+            _("Version %(version)s already exists; published versions never change."), version=version
+        )
+        if (found := await self.find(app, version.strip())) is not None:
+            if existing_ok:
+                return found
+            raise exists
         row = m.Version(
             app_id=app.id,
             version=version.strip(),
@@ -114,12 +125,42 @@ class VersionService:
             min_requirements=min_requirements,
             created_by_id=user.id if user else None,
         )
-        row.artifacts = []
-        self.session.add(row)
-        await self.session.flush()
+        # Inserted unless a parallel request inserted it first (a check-then-add would fail there).
+        added = await insert_unless_exists(self.session, row, "app_id", "version")
+        if added is None:
+            if existing_ok and (found := await self.find(app, version.strip())) is not None:
+                return found
+            raise exists
+        row = added
         audit.record(self.session, app, user, "version_added", changes={"version": [None, row.version]})
         await self.session.flush()
         return row
+
+    async def resubmit_if_returned(self, user: m.User | None, app: m.App, version: m.Version) -> None:
+        """A fix uploaded to a returned version sends it, with the files it still has, back to
+        the reviewer (lifecycle: returned --resubmit--> pending)."""
+        new_status = lifecycle.next_review_status(version.review_status, "resubmit")
+        if new_status is None:
+            return
+        version.review_status = new_status
+        for artifact in await self.session.scalars(
+            select(m.Artifact).where(
+                m.Artifact.version_id == version.id,
+                m.Artifact.removed_at.is_(None),
+                m.Artifact.review_status == m.ReviewStatus.RETURNED,
+            )
+        ):
+            artifact.review_status = new_status
+        audit.record(
+            self.session,
+            app,
+            user,
+            "version_resubmitted",
+            changes={
+                "version": [version.version, version.version],
+                "review_status": [m.ReviewStatus.RETURNED, new_status],
+            },
+        )
 
     async def yank(self, user: m.User | None, app: m.App, version: m.Version, reason: str) -> m.Version:
         policy.authorize(user, "versions.publish", app.region_code)
@@ -185,7 +226,10 @@ class ArtifactService:
             errors.append(
                 field_error(
                     "filename",
-                    _("Give a file name of at most 200 characters, without folders or control characters."),
+                    _(
+                        "Give a file name of at most 200 characters, without folders, slashes, control "
+                        "characters or a name Windows reserves (such as CON or NUL)."
+                    ),
                 )
             )
         if kind not in set(m.ArtifactKind):
@@ -225,7 +269,7 @@ class ArtifactService:
             version_id=existing_version.id if existing_version else None,
             filename=clean_name,
             kind=kind,
-            content_type=(content_type or "application/octet-stream")[:100],
+            content_type=mediatypes.download_type(content_type),  # never text/html from an upload
             key=f"artifacts/{app.id}/{uuid.uuid4().hex}",
             expected_sha256=sha,
             max_bytes=max_bytes,
@@ -272,9 +316,7 @@ class ArtifactService:
     ) -> m.Artifact:
         """Write the rows for a stored object (creating the version if it is new)."""
         versions = VersionService(self.session)
-        version = await versions.find(app, plan.version)
-        if version is None:
-            version = await versions.create(user, app, version=plan.version)
+        version = await versions.create(user, app, version=plan.version, existing_ok=True)
         artifact = m.Artifact(
             version_id=version.id,
             kind=plan.kind,
@@ -293,6 +335,7 @@ class ArtifactService:
                 _("%(filename)s was uploaded to this version at the same moment; try again."),
                 filename=plan.filename,
             ) from exc
+        await versions.resubmit_if_returned(user, app, version)
         audit.record(
             self.session,
             app,
@@ -312,7 +355,10 @@ class ArtifactService:
         if artifact is None or artifact.removed_at is not None:
             raise NotFound(_("No file with this id."))
         app = await self.session.get(m.App, artifact.version.app_id)
-        if app is None or not policy.can_view_app(user, app.status, app.region_code):
+        if app is None or not all(
+            policy.can_view_item(user, app.status, app.region_code, status)
+            for status in (artifact.version.review_status, artifact.review_status)
+        ):
             raise NotFound(_("No file with this id."))
         await self.session.execute(
             update(m.Artifact)
@@ -325,10 +371,19 @@ class ArtifactService:
         """Mark a file removed (its name stays used); returns the object key to delete after commit."""
         artifact = await self.session.get(m.Artifact, artifact_id)
         app = await self.session.get(m.App, artifact.version.app_id) if artifact else None
-        if artifact is None or app is None or artifact.removed_at is not None:
+        # A file this user may not see is missing to them (404), not forbidden: ids reveal nothing.
+        if (
+            artifact is None
+            or app is None
+            or artifact.removed_at is not None
+            or not all(
+                policy.can_view_item(user, app.status, app.region_code, status)
+                for status in (artifact.version.review_status, artifact.review_status)
+            )
+        ):
             raise NotFound(_("No file with this id."))
         policy.authorize(user, "versions.publish", app.region_code)
-        if app.status not in lifecycle.FILES_REMOVABLE:
+        if not lifecycle.file_removable(app.status, artifact.review_status):
             raise Conflict(
                 _("Files of a submitted or published app never change; withdraw the version instead.")
             )
@@ -344,46 +399,7 @@ class ArtifactService:
         return artifact, artifact.object_key
 
 
-MAX_SCREENSHOT_BYTES = 10 * 1024 * 1024
 MAX_SCREENSHOTS = 12
-THUMBNAIL_SIZE = (480, 300)
-IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-
-
-@dataclass(frozen=True)
-class PreparedImage:
-    image: bytes
-    thumbnail: bytes
-    content_type: str
-    width: int
-    height: int
-
-
-def prepare_screenshot(data: bytes) -> PreparedImage:
-    """Check an uploaded image really is a PNG/JPEG/WebP and make its thumbnail (CPU-bound)."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > MAX_SCREENSHOT_BYTES:
-        raise PayloadTooLarge(_("Screenshots may be at most %(limit)s."), limit="10 MiB")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            if kind not in IMAGE_TYPES:
-                raise UnidentifiedImageError(kind)
-            if image.width * image.height > 40_000_000:
-                raise UnidentifiedImageError("too many pixels")
-            width, height = image.size
-            thumb = image.convert("RGB")
-            thumb.thumbnail(THUMBNAIL_SIZE)
-            out = io.BytesIO()
-            thumb.save(out, format="JPEG", quality=82)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(
-            details=[field_error("image", _("Upload a PNG, JPEG or WebP image."))]
-        ) from exc
-    return PreparedImage(data, out.getvalue(), IMAGE_TYPES[kind], width, height)
 
 
 class ScreenshotService:
@@ -391,7 +407,9 @@ class ScreenshotService:
         self.session = session
         self.storage = storage
 
-    async def add(self, user: m.User | None, app: m.App, image: PreparedImage, caption: str) -> m.Screenshot:
+    async def check_can_add(self, user: m.User | None, app: m.App) -> None:
+        """Everything that can refuse a screenshot without looking at it. Controllers call this
+        before reading the upload, so a refused request costs no image decoding."""
         policy.authorize(user, "apps.edit", app.region_code)
         if app.status not in lifecycle.EDITABLE:
             raise Conflict(_("An app under review or deprecated cannot be edited."))
@@ -400,6 +418,9 @@ class ScreenshotService:
         )
         if (count or 0) >= MAX_SCREENSHOTS:
             raise Conflict(_("An app may have at most %(max)s screenshots."), max=MAX_SCREENSHOTS)
+
+    async def add(self, user: m.User | None, app: m.App, image: PreparedImage, caption: str) -> m.Screenshot:
+        await self.check_can_add(user, app)
         base = f"screenshots/{app.id}/{uuid.uuid4().hex}"
         try:
             await self.storage.put_bytes(base, image.image, content_type=image.content_type)
@@ -433,16 +454,27 @@ class ScreenshotService:
     async def get(self, screenshot_id: int, user: m.User | None) -> m.Screenshot:
         shot = await self.session.get(m.Screenshot, screenshot_id)
         app = await self.session.get(m.App, shot.app_id) if shot else None
-        if shot is None or app is None or not policy.can_view_app(user, app.status, app.region_code):
+        if (
+            shot is None
+            or app is None
+            or not policy.can_view_item(user, app.status, app.region_code, shot.review_status)
+        ):
             raise NotFound(_("No screenshot with this id."))
         return shot
 
     async def remove(self, user: m.User | None, screenshot_id: int) -> list[str]:
         shot = await self.session.get(m.Screenshot, screenshot_id)
         app = await self.session.get(m.App, shot.app_id) if shot else None
-        if shot is None or app is None:
+        # As for files: one this user may not see is missing (404), not forbidden.
+        if (
+            shot is None
+            or app is None
+            or not policy.can_view_item(user, app.status, app.region_code, shot.review_status)
+        ):
             raise NotFound(_("No screenshot with this id."))
         policy.authorize(user, "apps.edit", app.region_code)
+        if app.status not in lifecycle.EDITABLE:  # the reviewer sees the app as it was submitted
+            raise Conflict(_("An app under review or deprecated cannot be edited."))
         audit.record(
             self.session,
             app,

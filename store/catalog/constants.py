@@ -35,5 +35,7 @@ SPDX_IDS: frozenset[str] = frozenset(
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 20
 MAX_LIST_ITEMS = 20
+# The most entries any list in a request may have, before the rules above are applied.
+MAX_LIST_INPUT = 50
 MAX_REFERENCE_PRICES = 20
 MAX_DESCRIPTION = 50_000

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
 from store.lib import idempotency
-from store.lib.pagination import check_page
+from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
 
 from . import schemas as s
@@ -23,9 +23,11 @@ MaturityFilter = Literal["pilot", "promoted", "mature"]
 KindFilter = Literal["application", "component", "capability"]
 
 
-async def app_out(service: AppService, app: m.App) -> s.AppOut:
+async def app_out(service: AppService, app: m.App, user: m.User | None) -> s.AppOut:
+    """The app as ``user`` may see it (screenshots waiting for review only for its publisher and
+    provincial staff)."""
     latest = await service.latest_version(app)
-    return s.AppOut.of(app, latest.version if latest else None, await service.screenshots(app))
+    return s.AppOut.of(app, latest.version if latest else None, await service.screenshots(app, user))
 
 
 class AppsApi(Controller):
@@ -46,10 +48,9 @@ class AppsApi(Controller):
         kind: KindFilter | None = None,
         q: str | None = None,
         status: StatusFilter = "published",
-        page: int = 1,
-        per_page: int = 20,
+        page: PageNumber = 1,
+        per_page: int = items_per_page(20, maximum=100),
     ) -> s.AppPage:
-        check_page(page, per_page)
         filters = AppFilters(
             category=category,
             region=region,
@@ -75,13 +76,18 @@ class AppsApi(Controller):
         service = AppService(db_session)
         app = await service.create(current_user(request), data.sent())
         return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app), HTTP_201_CREATED
+            db_session,
+            current_user(request),
+            request,
+            await app_out(service, app, current_user(request)),
+            HTTP_201_CREATED,
         )
 
     @get("/{slug:str}", summary="One app with its metadata")
     async def get_app(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
         service = AppService(db_session)
-        return await app_out(service, await service.get(slug, current_user(request)))
+        user = current_user(request)
+        return await app_out(service, await service.get(slug, user), user)
 
     @patch("/{slug:str}", summary="Edit an app's metadata (recorded in its history)", guards=[signed_in])
     async def update_app(
@@ -90,7 +96,7 @@ class AppsApi(Controller):
         service = AppService(db_session)
         user = current_user(request)
         app = await service.update(user, await service.get(slug, user), data.sent())
-        return await app_out(service, app)
+        return await app_out(service, app, user)
 
     @post("/{slug:str}/submit", summary="Submit a draft for provincial review", guards=[signed_in])
     async def submit(
@@ -102,7 +108,7 @@ class AppsApi(Controller):
         service = AppService(db_session)
         app = await service.submit(user, await service.get(slug, user))
         return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app)
+            db_session, current_user(request), request, await app_out(service, app, user)
         )
 
     @post(
@@ -119,7 +125,7 @@ class AppsApi(Controller):
         service = AppService(db_session)
         app = await service.review(user, await service.get(slug, user), data.decision, data.comment)
         return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app)
+            db_session, current_user(request), request, await app_out(service, app, user)
         )
 
     @post("/{slug:str}/deprecate", summary="Deprecate a published app, with a reason", guards=[signed_in])
@@ -132,7 +138,7 @@ class AppsApi(Controller):
         service = AppService(db_session)
         app = await service.deprecate(user, await service.get(slug, user), data.reason, data.successor)
         return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app)
+            db_session, current_user(request), request, await app_out(service, app, user)
         )
 
     @get(

@@ -63,6 +63,17 @@ LABELS: dict[str, dict[str, str]] = {
         "artifact_removed": _("file removed"),
         "screenshot_added": _("screenshot added"),
         "screenshot_removed": _("screenshot removed"),
+        "version_approved": _("version approved"),
+        "version_returned": _("version returned with comments"),
+        "version_resubmitted": _("version resubmitted for review"),
+        "screenshot_approved": _("screenshot approved"),
+        "screenshot_returned": _("screenshot returned with comments"),
+        "changes_seen": _("changes marked as seen by the reviewer"),
+    },
+    "review_status": {
+        "approved": _("Approved"),
+        "pending": _("Pending review"),
+        "returned": _("Returned"),
     },
 }
 

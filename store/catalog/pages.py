@@ -1,4 +1,4 @@
-"""Catalog pages: the catalog with filters, app pages, forms, versions and uploads, review queue.
+"""Catalog pages: the catalog with filters, app pages, forms, versions and uploads.
 
 One handler per page returns the whole page, or only the results fragment for htmx requests.
 """
@@ -9,22 +9,23 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.artifacts.controllers import download_response, forget_object, storage_of
-from store.artifacts.services import ArtifactService, ScreenshotService, VersionService, prepare_screenshot
+from store.artifacts.controllers import download_response, forget_object, receive_screenshot, storage_of
+from store.artifacts.services import ArtifactService, ScreenshotService, VersionService
 from store.db import models as m
+from store.lib import policy
 from store.lib.errors import AppError, ValidationFailed, field_error
 from store.lib.forms import form_data, form_errors
 from store.lib.i18n import _
-from store.lib.pagination import Page
+from store.lib.pagination import Page, PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
 from store.lib.templating import is_htmx
+from store.review.services import ReviewService
 
-from . import constants
+from . import constants, lifecycle
 from .forms import app_data_from_form, form_values
 from .services import AppFilters, AppService
 
@@ -62,6 +63,81 @@ def _choices() -> dict[str, Any]:
     }
 
 
+async def app_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    slug: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """An app's page as this user may see it; with a form's errors when an action failed.
+
+    The publisher's region and provincial staff also see what waits for review (marked), and a
+    reviewer sees the edits made since the last review with the actions on them.
+    """
+    service = AppService(db_session)
+    user = current_user(request)
+    app = await service.get(slug, user)
+    reviews = ReviewService(db_session)
+    is_reviewer = policy.can(user, "apps.review")
+    return Template(
+        "catalog/detail.html",
+        context={
+            "app": app,
+            "versions": await VersionService(db_session).of_app(app, user),
+            "latest": await service.latest_version(app),
+            "screenshots": await service.screenshots(app, user),
+            "see_unreviewed": policy.can_view_unreviewed(user, app.region_code),
+            "reviewed_separately": app.status in lifecycle.REVIEWED_SEPARATELY,
+            "pending_releases": await reviews.pending_in(app) if is_reviewer else [],
+            "changes": await reviews.changes_since_review(app) if is_reviewer else None,
+            "errors": errors or {},
+            **_choices(),
+        },
+        status_code=status_code,
+    )
+
+
+async def version_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    slug: str,
+    version: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """A version's page: its files (those waiting for review only to whom may see them), the
+    publisher's upload and withdraw forms, and a reviewer's decision form."""
+    user = current_user(request)
+    app = await AppService(db_session).get(slug, user)
+    row = await VersionService(db_session).get(app, version, user)
+    see_unreviewed = policy.can_view_unreviewed(user, app.region_code)
+    files = row.live_artifacts if see_unreviewed else row.approved_artifacts
+    settings = request.app.state["settings"]
+    return Template(
+        "catalog/version.html",
+        context={
+            "app": app,
+            "version": row,
+            "files": files,
+            "removable": {a.id for a in files if lifecycle.file_removable(app.status, a.review_status)},
+            "reviewed_separately": app.status in lifecycle.REVIEWED_SEPARATELY,
+            "awaits_review": app.status in lifecycle.REVIEWED_SEPARATELY
+            and not row.yanked
+            and (
+                row.review_status == m.ReviewStatus.PENDING
+                or any(a.review_status == m.ReviewStatus.PENDING for a in files)
+            ),
+            "errors": errors or {},
+            "max_upload_bytes": settings.storage.max_upload_bytes,
+            **_choices(),
+        },
+        status_code=status_code,
+    )
+
+
 class CatalogPages(Controller):
     include_in_schema = False
 
@@ -70,11 +146,9 @@ class CatalogPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
-        page: int = 1,
-        per_page: int = PER_PAGE,
+        page: PageNumber = 1,
+        per_page: int = items_per_page(PER_PAGE, maximum=48),
     ) -> Template:
-        page = max(page, 1)
-        per_page = min(max(per_page, 1), 48)
         params = {k: (request.query_params.get(k) or "").strip() or None for k in FILTER_KEYS}
         filters = AppFilters(**params)  # type: ignore[arg-type]
         apps, total = await AppService(db_session).browse(
@@ -97,21 +171,12 @@ class CatalogPages(Controller):
 
     @get("/my-apps", name="my_apps", guards=[signed_in])
     async def my_apps(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, page: int = 1
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, page: PageNumber = 1
     ) -> Template:
-        page = max(page, 1)
         apps, total = await AppService(db_session).browse(
             AppFilters(status="all_mine"), current_user(request), page=page, per_page=50
         )
         return Template("catalog/mine.html", context={"apps": apps, "page": Page(page, 50, total)})
-
-    @get("/review", name="review_queue", guards=[requires("apps.review")])
-    async def review_queue(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, page: int = 1
-    ) -> Template:
-        page = max(page, 1)
-        apps, total = await AppService(db_session).review_queue(current_user(request), page=page, per_page=50)
-        return Template("catalog/review_queue.html", context={"apps": apps, "page": Page(page, 50, total)})
 
     # ------------------------------------------------------------------ create / edit
 
@@ -185,22 +250,7 @@ class CatalogPages(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        service = AppService(db_session)
-        app = await service.get(slug, current_user(request))
-        versions = await VersionService(db_session).of_app(app)
-        latest = await service.latest_version(app)
-        return Template(
-            "catalog/detail.html",
-            context={
-                "app": app,
-                "versions": versions,
-                "latest": latest,
-                "screenshots": await service.screenshots(app),
-                "errors": errors or {},
-                **_choices(),
-            },
-            status_code=status_code,
-        )
+        return await app_page(request, db_session, slug, errors=errors, status_code=status_code)
 
     async def _act(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, action: str
@@ -262,16 +312,10 @@ class CatalogPages(Controller):
     ) -> Response[Any]:
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)
-        form = await request.form()
-        upload = form.get("image")
+        service = ScreenshotService(db_session, storage_of(request))
         try:
-            if not isinstance(upload, UploadFile):
-                raise ValidationFailed(details=[field_error("image", _("Upload a PNG, JPEG or WebP image."))])
-            image = prepare_screenshot(await upload.read())
-            caption = form.get("caption")
-            await ScreenshotService(db_session, storage_of(request)).add(
-                user, app, image, caption if isinstance(caption, str) else ""
-            )
+            image, caption = await receive_screenshot(request, service, user, app)
+            await service.add(user, app, image, caption)
         except AppError as exc:
             await db_session.rollback()
             return await self._detail(
@@ -354,20 +398,7 @@ class CatalogPages(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        app = await AppService(db_session).get(slug, current_user(request))
-        row = await VersionService(db_session).get(app, version)
-        settings = request.app.state["settings"]
-        return Template(
-            "catalog/version.html",
-            context={
-                "app": app,
-                "version": row,
-                "errors": errors or {},
-                "max_upload_bytes": settings.storage.max_upload_bytes,
-                **_choices(),
-            },
-            status_code=status_code,
-        )
+        return await version_page(request, db_session, slug, version, errors=errors, status_code=status_code)
 
     @post("/apps/{slug:str}/versions/{version:str}/yank", name="version_yank", guards=[signed_in])
     async def yank(
@@ -378,7 +409,7 @@ class CatalogPages(Controller):
         service = VersionService(db_session)
         form = await form_data(request)
         try:
-            await service.yank(user, app, await service.get(app, version), form.get("reason", ""))
+            await service.yank(user, app, await service.get(app, version, user), form.get("reason", ""))
         except AppError as exc:
             await db_session.rollback()
             return await self._version_page(

@@ -11,10 +11,15 @@ import msgspec
 from store.db import models as m
 from store.lib import markdown
 
+from . import constants as c
+
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Long = Annotated[str, msgspec.Meta(max_length=50_000)]
 Url = Annotated[str, msgspec.Meta(max_length=500)]
 Item = Annotated[str, msgspec.Meta(max_length=50)]
+# Every list is bounded here, so an oversized list costs one 400 and no validation work; the
+# domain limits (e.g. 10 tags) are checked with a friendlier message in validation.py.
+Items = Annotated[list[Item], msgspec.Meta(max_length=c.MAX_LIST_INPUT)]
 
 
 class ReferencePrice(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,9 +29,9 @@ class ReferencePrice(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Xinchuang(msgspec.Struct, forbid_unknown_fields=True):
-    cpus: list[Item] = msgspec.field(default_factory=list)
-    os: list[Item] = msgspec.field(default_factory=list)
-    databases: list[Item] = msgspec.field(default_factory=list)
+    cpus: Items = msgspec.field(default_factory=list)
+    os: Items = msgspec.field(default_factory=list)
+    databases: Items = msgspec.field(default_factory=list)
 
 
 class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -39,7 +44,7 @@ class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     summary: Short | None = None
     description: Long | None = None
     category: Short | None = None
-    tags: list[Item] | None = None
+    tags: Items | None = None
     department: Short | None = None
     contact_name: Short | None = None
     contact_phone: Short | None = None
@@ -51,12 +56,12 @@ class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     offering: Short | None = None
     price_yuan: Decimal | None = None
     deployment_fee_yuan: Decimal | None = None
-    reference_prices: list[ReferencePrice] | None = None
-    deployment_modes: list[Item] | None = None
-    tech_stack: list[Item] | None = None
+    reference_prices: Annotated[list[ReferencePrice], msgspec.Meta(max_length=c.MAX_LIST_INPUT)] | None = None
+    deployment_modes: Items | None = None
+    tech_stack: Items | None = None
     requirements: Long | None = None
     xinchuang: Xinchuang | None = None
-    integrations: list[Item] | None = None
+    integrations: Items | None = None
     docs_url: Url | None = None
     source_url: Url | None = None
 
@@ -77,7 +82,7 @@ def _from_app(cls: type[StructT], app: m.App, **computed: Any) -> StructT:
 
 
 class ReviewInput(msgspec.Struct, forbid_unknown_fields=True):
-    decision: Annotated[str, msgspec.Meta(description="approve or return")]
+    decision: Annotated[str, msgspec.Meta(max_length=20, description="approve or return")]
     comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
 
 
@@ -159,6 +164,7 @@ class AppOut(msgspec.Struct):
                     "thumbnail_url": f"/screenshots/{s.id}/thumbnail",
                     "width": s.width,
                     "height": s.height,
+                    "review_status": s.review_status,
                 }
                 for s in screenshots or []
             ],

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
@@ -141,17 +142,29 @@ class AppService:
         )
         return list(rows)
 
-    async def screenshots(self, app: m.App) -> list[m.Screenshot]:
-        rows = await self.session.scalars(
-            select(m.Screenshot).where(m.Screenshot.app_id == app.id).order_by(m.Screenshot.id)
-        )
-        return list(rows)
+    async def screenshots(self, app: m.App, user: m.User | None) -> list[m.Screenshot]:
+        """The screenshots this user may see: approved ones, and to the publisher's region and
+        provincial staff also those waiting for review."""
+        query = select(m.Screenshot).where(m.Screenshot.app_id == app.id)
+        if not policy.can_view_unreviewed(user, app.region_code):
+            query = query.where(m.Screenshot.review_status == m.ReviewStatus.APPROVED)
+        return list(await self.session.scalars(query.order_by(m.Screenshot.id)))
 
     async def latest_version(self, app: m.App) -> m.Version | None:
-        """The highest version by semver that is not yanked."""
+        """The highest version by semver that is not yanked and that the public gets: approved,
+        or, while the app itself awaits approval, pending (approving the app approves it)."""
+        shown = (
+            [m.ReviewStatus.APPROVED]
+            if app.status in lifecycle.REVIEWED_SEPARATELY
+            else [m.ReviewStatus.APPROVED, m.ReviewStatus.PENDING]
+        )
         return await self.session.scalar(
             select(m.Version)
-            .where(m.Version.app_id == app.id, m.Version.yanked.is_(False))
+            .where(
+                m.Version.app_id == app.id,
+                m.Version.yanked.is_(False),
+                m.Version.review_status.in_(shown),
+            )
             .order_by(m.Version.sort_key.desc())
             .limit(1)
         )
@@ -169,17 +182,25 @@ class AppService:
         values = clean_app(data, current=None)
         labels = values.pop("labels")
         slug = values.pop("slug", None) or _slug_from(values, user.region_code)
+        # The same answer whether the slug belongs to a public app or to a draft this user may
+        # not see (or is taken by a parallel request): a hidden app's existence does not leak.
+        unavailable = ValidationFailed(
+            details=[
+                field_error("slug", _("The slug %(slug)s is not available. Choose another one."), slug=slug)
+            ]
+        )
         if await self.session.scalar(select(m.App.id).where(m.App.slug == slug)) is not None:
-            raise ValidationFailed(
-                details=[field_error("slug", _("The slug %(slug)s is already used."), slug=slug)]
-            )
+            raise unavailable
         app = m.App(
             slug=slug, region_code=user.region_code, created_by_id=user.id, status=m.AppStatus.DRAFT, **values
         )
         app.labels = []
         self._set_labels(app, labels)
         self.session.add(app)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # the only unique column is the slug
+            raise unavailable from exc
         audit.record(self.session, app, user, "created", changes={"slug": [None, slug]})
         await self.session.flush()
         await self.session.refresh(app)
@@ -246,6 +267,7 @@ class AppService:
         app.review_comment = comment
         if decision == "approve":
             app.published_at = app.published_at or m.utcnow()
+            await self._approve_contents(app)
         audit.record(
             self.session,
             app,
@@ -256,6 +278,25 @@ class AppService:
         )
         await self.session.flush()
         return app
+
+    async def _approve_contents(self, app: m.App) -> None:
+        """Approving an app approves everything in it that waited for this review (what was
+        returned stays returned until the publisher resubmits it)."""
+        pending = m.ReviewStatus.PENDING
+        rows: list[m.Version | m.Artifact | m.Screenshot] = []
+        rows += await self.session.scalars(
+            select(m.Version).where(m.Version.app_id == app.id, m.Version.review_status == pending)
+        )
+        rows += await self.session.scalars(
+            select(m.Artifact)
+            .join(m.Version)
+            .where(m.Version.app_id == app.id, m.Artifact.review_status == pending)
+        )
+        rows += await self.session.scalars(
+            select(m.Screenshot).where(m.Screenshot.app_id == app.id, m.Screenshot.review_status == pending)
+        )
+        for row in rows:
+            row.review_status = m.ReviewStatus.APPROVED
 
     async def deprecate(
         self, user: m.User | None, app: m.App, reason: str, successor_slug: str | None

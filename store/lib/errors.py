@@ -77,6 +77,11 @@ class Conflict(AppError):
     default_message = _("This conflicts with the current state.")
 
 
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    default_message = _("A request with this Idempotency-Key is still in progress. Try again in a moment.")
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
@@ -89,6 +94,20 @@ class ValidationFailed(AppError):
     status_code = 422
     code = "validation_failed"
     default_message = _("Some fields are not valid.")
+
+
+class IdempotencyKeyReused(AppError):
+    """The key was sent before with a different request (as Stripe's API answers)."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = _("This key was already used for a different request.")
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+    default_message = _("Send this request as JSON, with Content-Type: application/json.")
 
 
 class TooManyRequests(AppError):

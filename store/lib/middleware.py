@@ -51,7 +51,7 @@ def _signed(token: str, secret_key: str) -> bool:
 
 class RequestContextMiddleware(ASGIMiddleware):
     scopes = ("http",)  # type: ignore[assignment]
-    exclude_path_pattern = ("^/static/",)
+    exclude_path_pattern = ("^/static/", "^/favicon\\.ico$")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         headers = _headers(scope)

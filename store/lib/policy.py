@@ -65,6 +65,19 @@ def can_view_app(user: m.User | None, status: str, region_code: str) -> bool:
     return can(user, "apps.read_unpublished", region_code)
 
 
+def can_view_unreviewed(user: m.User | None, region_code: str) -> bool:
+    """Versions, files and screenshots a reviewer has not approved are shown to the region that
+    publishes them and to provincial staff, like a draft."""
+    return can(user, "apps.read_unpublished", region_code)
+
+
+def can_view_item(user: m.User | None, app_status: str, region_code: str, review_status: str) -> bool:
+    """A version, file or screenshot is public when its app is public and it was approved."""
+    if not can_view_app(user, app_status, region_code):
+        return False
+    return review_status == m.ReviewStatus.APPROVED or can_view_unreviewed(user, region_code)
+
+
 def authorize(user: m.User | None, action: str, region_code: str | None = None) -> None:
     """Raise 401 for anonymous users and 403 for users without the right."""
     if user is None:

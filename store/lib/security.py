@@ -8,6 +8,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .offload import run_cpu_bound
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 SESSION_COOKIE = "store_session"
@@ -17,15 +19,27 @@ TOKEN_PREFIX = "yfy_"  # noqa: S105 - a marker, not a secret
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
 
 
-def hash_password(password: str) -> str:
+def _hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Argon2 is deliberately slow (~0.1-0.4 s of CPU); on the event loop ten bad sign-ins would stall
+# every other request. Only these awaitable forms are public, so no caller can block the loop.
+async def make_password_hash(password: str) -> str:
+    """An argon2id hash of ``password``, computed in the CPU pool."""
+    return await run_cpu_bound(_hash, password)
+
+
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; ``None`` (unknown user) costs the same and is False."""
+    return await run_cpu_bound(_verify, password_hash, password)
 
 
 def new_secret(prefix: str = "") -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.db import models as m
 from store.lib.errors import AppError
 from store.lib.forms import form_data, form_errors
-from store.lib.pagination import check_page
+from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import requires
 
 from . import schemas as s
@@ -31,10 +31,9 @@ class RegionsApi(Controller):
         db_session: AsyncSession,
         level: Level | None = None,
         parent: str | None = None,
-        page: int = 1,
-        per_page: int = 100,
+        page: PageNumber = 1,
+        per_page: int = items_per_page(100, maximum=500),
     ) -> s.RegionPage:
-        check_page(page, per_page, max_per_page=500)
         regions, total = await RegionService(db_session).list(
             level=level, parent=parent, page=page, per_page=per_page
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
@@ -64,8 +65,9 @@ class RegionService:
         if errors:
             raise ValidationFailed(details=errors)
         assert parent is not None
+        exists = Conflict(_("A region with code %(code)s already exists."), code=code)
         if await self.session.get(m.Region, code) is not None:
-            raise Conflict(_("A region with code %(code)s already exists."), code=code)
+            raise exists
         region = m.Region(
             code=code,
             name=name,
@@ -76,5 +78,8 @@ class RegionService:
             is_east_west_north=parent.is_east_west_north,
         )
         self.session.add(region)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:  # added by a parallel request since the check
+            raise exists from exc
         return region

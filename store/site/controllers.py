@@ -1,16 +1,20 @@
-"""Home page, health check and the language switch."""
+"""Home page, health check, the language switch and the favicon."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.response import Redirect, Template
+from litestar.datastructures import CacheControlHeader
+from litestar.response import File, Redirect, Template
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from store.lib.i18n import LANG_COOKIE, normalize_locale
+from store.settings import BASE_DIR
 from store.stats.services import StatsService
+
+FAVICON = BASE_DIR / "static" / "favicon.ico"
 
 
 @get("/", name="home", include_in_schema=False)
@@ -52,4 +56,15 @@ async def set_language(request: Request[Any, Any, Any], code: str, next: str = "
     return response
 
 
-SITE_ROUTES = [home, health, set_language]
+@get(
+    "/favicon.ico",
+    name="favicon",
+    include_in_schema=False,
+    cache_control=CacheControlHeader(public=True, max_age=7 * 86400),
+)
+async def favicon() -> File:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links; pages link the SVG."""
+    return File(FAVICON, media_type="image/vnd.microsoft.icon", content_disposition_type="inline")
+
+
+SITE_ROUTES = [home, health, set_language, favicon]

@@ -17,7 +17,7 @@ class CatalogFigures:
     apps: int
     publishing_regions: int
     ewn_apps: int  # published apps whose publisher is in 粤东西北
-    versions: int  # versions of published apps that are not withdrawn
+    versions: int  # approved versions of published apps that are not withdrawn
 
 
 class StatsService:
@@ -43,6 +43,10 @@ class StatsService:
             select(func.count())
             .select_from(m.Version)
             .join(m.App)
-            .where(published, m.Version.yanked.is_(False))
+            .where(
+                published,
+                m.Version.yanked.is_(False),
+                m.Version.review_status == m.ReviewStatus.APPROVED,  # not those still in review
+            )
         )
         return CatalogFigures(apps=row[0], publishing_regions=row[1], ewn_apps=row[2], versions=versions or 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from store.app import create_app
@@ -173,3 +174,99 @@ async def test_token_requests_are_validated(client, db) -> None:
 async def test_token_api_needs_a_signed_in_user(client) -> None:
     assert (await client.get("/api/v1/tokens")).status_code == 401
     assert (await client.post("/api/v1/tokens", json={"name": "x"})).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", '{"username": "csrf_victim", "password": "correct horse battery"}'),
+        ("application/x-www-form-urlencoded", "username=csrf_victim&password=correct+horse+battery"),
+        ("multipart/form-data; boundary=x", "--x--"),
+        (None, '{"username": "csrf_victim", "password": "correct horse battery"}'),
+    ],
+)
+async def test_login_refuses_anything_but_json(client, db, content_type, body) -> None:
+    """A cross-site form can send these without a CORS preflight: that is login CSRF."""
+    await make_user(db, username="csrf_victim")
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post("/api/v1/auth/login", content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "store_session" not in response.headers.get("set-cookie", "")
+    assert await db.scalar(select(func.count()).select_from(m.UserSession)) == 0
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("http://testserver.local", 200),
+        ("http://testserver.local:80", 200),
+        ("https://attacker.example", 403),
+        ("http://testserver.local.attacker.example", 403),
+        ("http://testserver.local:8080", 403),
+        ("null", 403),
+    ],
+)
+async def test_login_checks_the_origin_when_a_browser_sends_one(client, db, origin, status) -> None:
+    await make_user(db, username="origin_user")
+    response = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "origin_user", "password": PASSWORD},
+        headers={"Origin": origin},
+    )
+    assert response.status_code == status, response.text
+    sessions = await db.scalar(select(func.count()).select_from(m.UserSession))
+    assert sessions == (1 if status == 200 else 0)
+
+
+async def test_an_unknown_username_locks_like_a_real_one(client, db, settings) -> None:
+    """The lockout must not tell which usernames exist: same statuses, same messages."""
+    await make_user(db, username="exists_here")
+    unknown = "nobody_here"
+    answers: dict[str, list[tuple[int, str]]] = {}
+    for username in ("exists_here", unknown):
+        answers[username] = []
+        for _ in range(settings.auth.login_max_failures + 2):
+            response = await client.post(
+                "/api/v1/auth/login", json={"username": username, "password": "not-the-password"}
+            )
+            answers[username].append((response.status_code, response.json()["error"]["message"]))
+    assert answers["exists_here"] == answers[unknown]
+    assert [status for status, _ in answers[unknown]] == [401] * settings.auth.login_max_failures + [429] * 2
+
+
+async def test_unknown_usernames_are_counted_in_the_database_for_every_worker(client, db, settings) -> None:
+    """A second app instance (another worker) sees the same count; only a hash of the name is kept."""
+    failures = settings.auth.login_max_failures
+    second = create_app(settings)
+    async with serve(second) as other_worker:
+        for attempt in range(failures):
+            worker = client if attempt % 2 else other_worker
+            response = await worker.post(
+                "/api/v1/auth/login", json={"username": "ghost", "password": "wrong-pw"}
+            )
+            assert response.status_code == 401
+        locked = await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "wrong-pw"})
+        assert locked.status_code == 429
+    await second.state["engine"].dispose()
+    rows = (await db.execute(select(m.LoginThrottle))).scalars().all()
+    assert [(row.failed_logins, row.locked_until is not None) for row in rows] == [(failures, True)]
+    assert rows[0].name_sha256 != "ghost" and len(rows[0].name_sha256) == 64
+
+
+async def test_a_success_clears_the_count(client, db, settings) -> None:
+    await make_user(db, username="forgetful")
+    for _ in range(settings.auth.login_max_failures - 1):
+        wrong = await client.post(
+            "/api/v1/auth/login", json={"username": "forgetful", "password": "nope-nope"}
+        )
+        assert wrong.status_code == 401
+    assert (await api_login_status(client, "forgetful", PASSWORD)) == 200
+    for _ in range(settings.auth.login_max_failures - 1):
+        assert (await api_login_status(client, "forgetful", "nope-nope")) == 401
+    assert (await api_login_status(client, "forgetful", PASSWORD)) == 200
+
+
+async def api_login_status(client, username: str, password: str) -> int:
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    return response.status_code

@@ -55,6 +55,15 @@ EXPECTED: dict[str, dict[str, int | dict[str, int]]] = {
         "city_staff": {"own": 200, "other": 404},
     },
     "review": {"anonymous": 401, "province_admin": 200, "province_reviewer": 200, "city_staff": 403},
+    # The review gate after publication (test_review_gate.py): provincial staff only.
+    "review_version": {"anonymous": 401, "province_admin": 200, "province_reviewer": 200, "city_staff": 403},
+    "changes_seen": {"anonymous": 401, "province_admin": 200, "province_reviewer": 200, "city_staff": 403},
+    "return_published": {
+        "anonymous": 401,
+        "province_admin": 200,
+        "province_reviewer": 200,
+        "city_staff": 403,
+    },
 }
 
 
@@ -74,6 +83,13 @@ async def _setup(client, db, action: str, target: str) -> str:
             ).status_code == 200
         return app["slug"]
     app = await published_app(client, publisher, reviewer, slug=f"app-{target}")
+    if action == "review_version":
+        assert (await upload(client, publisher, app["slug"], "1.1.0", b"pending")).status_code == 201
+    if action == "changes_seen":
+        edit = {"summary": "发布后修改"}
+        assert (
+            await client.patch(f"/api/v1/apps/{app['slug']}", json=edit, headers=publisher)
+        ).status_code == 200
     return app["slug"]
 
 
@@ -93,6 +109,16 @@ async def _act(client, headers: dict[str, str], action: str, slug: str) -> int:
         response = await client.post(f"{base}/deprecate", json={"reason": "测试"}, headers=headers)
     elif action == "submit_draft":
         response = await client.post(f"{base}/submit", headers=headers)
+    elif action == "review_version":
+        response = await client.post(
+            f"{base}/versions/1.1.0/review", json={"decision": "approve"}, headers=headers
+        )
+    elif action == "changes_seen":
+        response = await client.post(f"{base}/changes/seen", headers=headers)
+    elif action == "return_published":
+        response = await client.post(
+            f"{base}/review", json={"decision": "return", "comment": "请更正"}, headers=headers
+        )
     else:
         response = await client.post(f"{base}/review", json={"decision": "approve"}, headers=headers)
     return response.status_code

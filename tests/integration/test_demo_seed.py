@@ -13,6 +13,7 @@ from store.db import models as m
 from store.demo import DEMO_USERS, seed
 from store.demo_catalog import CATALOG
 from store.lib.storage import build_storage
+from store.review.services import ReviewService
 from store.settings import Settings
 
 
@@ -72,6 +73,32 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
     assert deprecated.deprecation_reason
     yanked = list(await db.scalars(select(m.Version).where(m.Version.yanked.is_(True))))
     assert len(yanked) == 1 and yanked[0].yank_reason
+    assert yanked[0].review_status == m.ReviewStatus.APPROVED  # withdrawn in public, with its reason
+
+    # Releases added after publication were approved by the reviewer, except one left waiting.
+    review_queue = await ReviewService(db).queue(reviewer)
+    assert len(review_queue.releases) == 1
+    waiting = review_queue.releases[0]
+    assert waiting.app.status == m.AppStatus.PUBLISHED and waiting.version_pending
+    not_approved = await db.scalars(
+        select(m.Version)
+        .join(m.App)
+        .where(m.App.status.in_(["published", "deprecated"]), m.Version.review_status != "approved")
+    )
+    assert [v.id for v in not_approved] == [waiting.version.id]
+    assert (await AppService(db).latest_version(waiting.app)) != waiting.version
+    release_approvals = await db.scalars(
+        select(m.AuditEntry).where(m.AuditEntry.action == "version_approved")
+    )
+    assert {entry.actor_id for entry in release_approvals} == {reviewer.id}
+    pending_files = await db.scalar(
+        select(func.count())
+        .select_from(m.Artifact)
+        .join(m.Version)
+        .join(m.App)
+        .where(m.App.status.in_(["published", "deprecated"]), m.Artifact.review_status != "approved")
+    )
+    assert pending_files == len(waiting.files) >= 1
 
     # Histories are dated over 2024–2026 (the table's dates), not at the moment of seeding.
     published_at = [a.published_at for a in published if a.published_at is not None]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store.db import models as m
-from tests.factories import PASSWORD, csrf_token, make_user, page_login
+from tests.factories import PASSWORD, api_login, csrf_token, make_user, page_login
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/regions"])
@@ -125,9 +125,13 @@ async def test_account_page_creates_a_token_shown_once_and_revokes_it(client, db
     assert await db.scalar(select(m.ApiToken.revoked_at)) is not None
 
 
-async def test_change_password_ends_sessions(client, db) -> None:
+async def test_change_password_ends_other_sessions_and_keeps_this_browser_signed_in(
+    client, other_client, db
+) -> None:
     await make_user(db, username="changer")
+    await api_login(other_client, "changer")  # another browser
     await page_login(client, "changer")
+    old_cookie = client.cookies.get("store_session")
     token = await csrf_token(client, "/account")
     wrong = await client.post(
         "/account/password",
@@ -138,9 +142,15 @@ async def test_change_password_ends_sessions(client, db) -> None:
         "/account/password",
         data={"current_password": PASSWORD, "new_password": "a-brand-new-pass", "_csrf_token": token},
     )
-    assert ok.status_code in (302, 303)
-    assert (await client.get("/api/v1/me")).status_code == 401
-    login = await client.post(
+    assert ok.status_code == 200
+    assert 'role="status"' in ok.text
+    # This browser got a new session; the old cookie and the other browser are signed out.
+    assert client.cookies.get("store_session") != old_cookie
+    assert (await client.get("/api/v1/me")).status_code == 200
+    assert (await other_client.get("/api/v1/me")).status_code == 401
+    other_client.cookies.set("store_session", old_cookie)
+    assert (await other_client.get("/api/v1/me")).status_code == 401
+    login = await other_client.post(
         "/api/v1/auth/login", json={"username": "changer", "password": "a-brand-new-pass"}
     )
     assert login.status_code == 200

@@ -181,6 +181,11 @@ async def test_yanked_versions_stay_visible_and_downloadable(client, shenzhen, r
     app = await published_app(client, shenzhen, reviewer)
     slug = app["slug"]
     assert (await upload(client, shenzhen, slug, "1.1.0", b"newer")).status_code == 201
+    # A release of a published app is public once a reviewer approves it (test_review_gate.py).
+    review = {"decision": "approve"}
+    assert (
+        await client.post(f"/api/v1/apps/{slug}/versions/1.1.0/review", json=review, headers=reviewer)
+    ).status_code == 200
     assert (await client.get(f"/api/v1/apps/{slug}")).json()["latest_version"] == "1.1.0"
     path = f"/api/v1/apps/{slug}/versions/1.1.0/yank"
     assert (await client.post(path, json={"reason": " "}, headers=shenzhen)).status_code == 422

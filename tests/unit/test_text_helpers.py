@@ -90,6 +90,22 @@ def test_sort_key_orders_like_semver() -> None:
         ("a\x00b\x1f.txt", "ab.txt"),
         ('we"ird<name>.tar.gz', "we_ird_name_.tar.gz"),
         ("\u202egnp.exe", "gnp.exe"),
+        # invisible and bidirectional-control characters go, whatever their code point
+        ("report\u2060.pdf", "report.pdf"),
+        ("\ufeffreport.pdf", "report.pdf"),
+        ("rep\u061cort.pdf", "report.pdf"),
+        ("re\u00adport.pdf", "report.pdf"),
+        ("a\u200b\u200c\u200d\u200e\u200fb.zip", "ab.zip"),
+        ("\u202a\u202b\u202c\u202d\u202ex.zip", "x.zip"),
+        ("\u2066\u2067\u2068\u2069x.zip", "x.zip"),
+        ("x\u3164\u115f.zip", "x.zip"),
+        # trailing dots and spaces (Windows drops them, so the saved name would differ)
+        ("setup.exe. . .", "setup.exe"),
+        ("notes.txt   ", "notes.txt"),
+        # names that merely start like a reserved one are fine
+        ("console.log", "console.log"),
+        ("nul-report.pdf", "nul-report.pdf"),
+        ("com10.txt", "com10.txt"),
     ],
 )
 def test_filenames_are_cleaned(raw: str, clean: str) -> None:
@@ -97,7 +113,17 @@ def test_filenames_are_cleaned(raw: str, clean: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "   ", "../etc/passwd", "dir/file.zip", "..\\win.ini", "..", ".", "x" * 201]
+    "raw",
+    [
+        *["", "   ", "../etc/passwd", "dir/file.zip", "..\\win.ini", "..", ".", "x" * 201],
+        # look-alike slashes would pose as a path
+        *["..\u2215etc\u2215passwd", "a\u2044b.zip", "a\uff0fb.zip", "a\u29f8b.zip", "a\uff3cb.zip"],
+        # Windows opens the device, whatever the case or extension
+        *["CON", "prn", "Aux", "nul", "NUL.txt", "nul.tar.gz", "com1", "COM9.zip", "lpt1.txt"],
+        *["lpt\u00b9.txt", "con .txt", "nul.", "aux  "],
+        # nothing visible left
+        *["\u200b\u2060\ufeff", "\u00ad.", "x" * 1000],
+    ],
 )
 def test_unusable_filenames_are_refused(raw: str) -> None:
     assert filenames.sanitize(raw) is None

@@ -16,11 +16,12 @@ from ._app import (
 from ._audit import AuditEntry
 from ._base import Base, utcnow
 from ._idempotency import IdempotencyRecord
+from ._login_throttle import LoginThrottle
 from ._region import Region, RegionLevel, Zone
 from ._screenshot import Screenshot
 from ._session import UserSession
 from ._user import Role, User
-from ._version import Artifact, ArtifactKind, Version
+from ._version import Artifact, ArtifactKind, ReviewStatus, Version
 
 __all__ = [
     "ApiToken",
@@ -37,10 +38,12 @@ __all__ = [
     "IdempotencyRecord",
     "LabelKind",
     "LicenseType",
+    "LoginThrottle",
     "Maturity",
     "Offering",
     "Region",
     "RegionLevel",
+    "ReviewStatus",
     "Role",
     "Screenshot",
     "User",

@@ -19,8 +19,9 @@ class IdempotencyRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(100))
-    # method + path: the same key sent to another endpoint is a client bug, not a retry.
+    # SHA-256 of method, path, query and body (see store/lib/idempotency.py): the same key sent
+    # with another request is a client bug, not a retry.
     fingerprint: Mapped[str] = mapped_column(String(400))
-    status_code: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int] = mapped_column(Integer)  # 0 while the first request is running
     body: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow, index=True)

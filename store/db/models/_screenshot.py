@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ._base import Base, utcnow
+from ._version import ReviewStatus
 
 
 class Screenshot(Base):
@@ -22,4 +23,9 @@ class Screenshot(Base):
     content_type: Mapped[str] = mapped_column(String(50))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
+    # Shown to the public only once approved, like versions (see catalog/lifecycle.py).
+    review_status: Mapped[str] = mapped_column(
+        String(20), default=ReviewStatus.PENDING, server_default=ReviewStatus.PENDING.value, index=True
+    )
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)

@@ -13,6 +13,18 @@ from ._base import Base, utcnow
 from ._user import User
 
 
+class ReviewStatus(StrEnum):
+    """Where a version, file or screenshot stands with the provincial review (省统).
+
+    Things added to a draft are reviewed with the app; things added to a published app wait for
+    their own review. Only approved things are shown to the public (see catalog/lifecycle.py).
+    """
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    RETURNED = "returned"  # the reviewer sent it back with a comment; still not public
+
+
 class ArtifactKind(StrEnum):
     PACKAGE = "package"  # deployment package
     SOURCE = "source"  # source archive
@@ -35,6 +47,11 @@ class Version(Base):
     yanked: Mapped[bool] = mapped_column(Boolean, default=False)
     yank_reason: Mapped[str] = mapped_column(Text, default="")
     yanked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    review_status: Mapped[str] = mapped_column(
+        String(20), default=ReviewStatus.PENDING, server_default=ReviewStatus.PENDING.value, index=True
+    )
+    # The reviewer's comment on the last decision about this version or one of its files.
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
 
@@ -46,6 +63,15 @@ class Version(Base):
     @property
     def live_artifacts(self) -> list[Artifact]:
         return [a for a in self.artifacts if a.removed_at is None]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.review_status == ReviewStatus.APPROVED
+
+    @property
+    def approved_artifacts(self) -> list[Artifact]:
+        """The files the public may see (when the version and its app are public too)."""
+        return [a for a in self.live_artifacts if a.review_status == ReviewStatus.APPROVED]
 
 
 class Artifact(Base):
@@ -62,6 +88,9 @@ class Artifact(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     object_key: Mapped[str] = mapped_column(String(300), unique=True)
     download_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    review_status: Mapped[str] = mapped_column(
+        String(20), default=ReviewStatus.PENDING, server_default=ReviewStatus.PENDING.value, index=True
+    )
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

@@ -1,0 +1,1 @@
+"""The review gate after publication: pending versions, files and screenshots, and edits."""
