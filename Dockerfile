@@ -5,7 +5,8 @@ WORKDIR /build
 COPY scripts/install-assets.sh scripts/
 RUN bash scripts/install-assets.sh
 
-FROM python:3.11-slim
+# 3.12, not 3.11: under CPython 3.11 the server segfaults under concurrent requests (README).
+FROM python:3.12-slim
 WORKDIR /srv/store
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./

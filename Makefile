@@ -1,11 +1,19 @@
 # 粤复用 — one command for each job. See README.md.
-PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench assets services migrate seed clean help
+# The store needs CPython 3.12 or newer: under 3.11 the server segfaults under concurrent requests
+# (README, "Which Python"). PYTHON=/path/to/python3.x chooses one; otherwise the newest 3.12/3.13
+# on PATH or in pyenv (scripts/find-python.sh).
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell scripts/find-python.sh)
+endif
+# A .venv made with an older (or a since-removed) Python is made again.
+VENV_OUTDATED := $(shell [ -e $(VENV)/pyvenv.cfg ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo yes)
+
+.PHONY: run test lint bench assets services migrate seed clean help FORCE
 
 help:
 	@echo "make run     serve the store on http://127.0.0.1:8000 (SQLite, local files)"
@@ -14,11 +22,30 @@ help:
 	@echo "make bench   the benchmarks (not part of the tests)"
 	@echo "make assets  install front-end libraries into static/vendor"
 
-$(BIN)/python:
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+# pyvenv.cfg, not bin/python: a new venv's symlink carries the interpreter's old mtime, and the
+# install stamps below must see the venv as newer than themselves to reinstall into it.
+$(VENV)/pyvenv.cfg: $(if $(VENV_OUTDATED),FORCE)
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: no Python 3.12 or newer found (looked for python3.13, python3.12 and python3 on PATH" \
+	    "and in ~/.pyenv/versions). The store does not run on 3.11 (it crashes under load)." \
+	    "Install CPython 3.12+ or name one: make PYTHON=/path/to/python3.12" >&2; \
+	  exit 1; \
+	fi
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "error: PYTHON=$(PYTHON) is $$($(PYTHON) -V 2>&1); the store needs CPython 3.12 or newer" \
+	    "(3.11 crashes under concurrent requests, see README)" >&2; \
+	  exit 1; \
+	}
+	@if [ -e $(VENV) ]; then \
+	  echo "$(VENV) was made with $$($(BIN)/python -V 2>/dev/null || echo 'a Python that is gone');" \
+	    "the store needs 3.12+: making it again with $(PYTHON)"; \
+	  rm -rf $(VENV); \
+	fi
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+FORCE:
+
+$(STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
 	@touch $@
