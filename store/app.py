@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
@@ -14,33 +15,51 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from store.db.engine import create_engine, session_maker, sqlalchemy_config
+from store.lib import events
 from store.lib.errors import exception_handler
 from store.lib.headers import SecurityHeaders
 from store.lib.inputs import MAX_BODY_BYTES, StoreRequest, check_parameters
 from store.lib.middleware import CSRF_COOKIE, CSRF_HEADER, RequestContextMiddleware
 from store.lib.storage import StorageError, build_storage
 from store.lib.templating import template_engine
+from store.rules import install as install_rules
 from store.settings import BASE_DIR, Settings, get_settings
 from store.site.apidocs import ApiDocsPlugin
 
 STATIC_DIR = BASE_DIR / "static"
 CSRF_EXEMPT_PATHS = [r"^/api/", r"^/health\Z", r"^/static/", r"^/schema(?:/|\Z)"]
+# Who hears of every change (store/lib/events.py), inside the change's transaction: the web app
+# and the CLI both give these to their sessions. The coming search outbox subscribes here.
+EVENT_SUBSCRIBERS: tuple[events.Subscriber, ...] = ()
 logger = logging.getLogger("store")
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, event_subscribers: Sequence[events.Subscriber] = EVENT_SUBSCRIBERS
+) -> Litestar:
     settings = settings or get_settings()
     settings.check()
+    install_rules()
     engine = create_engine(settings.db)
 
-    from store.accounts.controllers import ACCOUNT_ROUTES
-    from store.artifacts.controllers import ARTIFACT_ROUTES
+    from store.accounts import labels as account_labels
+    from store.accounts.auth import authenticate
+    from store.accounts.controllers import ACCOUNT_API
+    from store.accounts.pages import ACCOUNT_PAGES
+    from store.artifacts import pages as artifact_pages
+    from store.artifacts.controllers import ARTIFACT_API
+    from store.artifacts.pages import ARTIFACT_PAGES
+    from store.catalog import labels as catalog_labels
     from store.catalog.controllers import CATALOG_API
-    from store.catalog.pages import CATALOG_PAGES
-    from store.regions.controllers import REGION_ROUTES
+    from store.catalog.pages import APP_PAGE_SECTIONS, CATALOG_PAGES
+    from store.regions import labels as region_labels
+    from store.regions.controllers import REGION_API
+    from store.regions.pages import REGION_PAGES
+    from store.review import pages as review_pages
     from store.review.controllers import REVIEW_API
     from store.review.pages import REVIEW_PAGES
-    from store.site.controllers import SITE_ROUTES
+    from store.site.controllers import SITE_API
+    from store.site.pages import SITE_PAGES
 
     storage = build_storage(settings.storage)
 
@@ -54,24 +73,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
         except StorageError:
             logger.warning("object storage is not reachable at start-up", exc_info=True)
 
-    db_config = sqlalchemy_config(engine)
+    session_info = events.session_info(event_subscribers)
+    db_config = sqlalchemy_config(engine, info=session_info)
     # The plugin fills these in at start-up too; having them from the start lets tests drive the
     # app in their own event loop without running the ASGI lifespan.
     state_items = db_config.create_app_state_items()
     app = Litestar(
         route_handlers=[
-            *SITE_ROUTES,
-            *ACCOUNT_ROUTES,
-            *REGION_ROUTES,
+            # Each feature's JSON API (controllers.py) and HTML pages (pages.py).
+            *SITE_PAGES,
+            *SITE_API,
+            *ACCOUNT_API,
+            *ACCOUNT_PAGES,
+            *REGION_API,
+            *REGION_PAGES,
             *CATALOG_API,
-            *ARTIFACT_ROUTES,
+            *ARTIFACT_API,
             *CATALOG_PAGES,
+            *ARTIFACT_PAGES,
             *REVIEW_API,
             *REVIEW_PAGES,
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        middleware=[RequestContextMiddleware()],
+        middleware=[RequestContextMiddleware(authenticate=authenticate)],
         # Input limits for every route (store/lib/inputs.py): ids in range, no NUL, JSON depth.
         guards=[check_parameters],
         request_class=StoreRequest,
@@ -88,7 +113,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # must be anchored: unanchored, "/apps/health-foo/review" matched "/health".
             exclude=CSRF_EXEMPT_PATHS,
         ),
-        template_config=TemplateConfig(instance=template_engine()),
+        template_config=TemplateConfig(
+            # Each feature names its own codes; templates look any of them up with label().
+            instance=template_engine(
+                labels=[account_labels.LABELS, region_labels.LABELS, catalog_labels.LABELS]
+            )
+        ),
         openapi_config=OpenAPIConfig(
             title="粤复用 API",
             version="1",
@@ -103,9 +133,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "secret_key": settings.app.secret_key,
-                "auth_session_maker": session_maker(engine),
+                "auth_session_maker": session_maker(engine, info=session_info),
                 "engine": engine,
                 "storage": storage,
+                # What artifacts and review add to the catalog's app page (see store.catalog.pages).
+                APP_PAGE_SECTIONS: (artifact_pages.app_page_section, review_pages.app_page_section),
                 **state_items,
             }
         ),

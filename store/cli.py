@@ -17,14 +17,19 @@ T = TypeVar("T")
 
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one database transaction: commit on success, roll back on error."""
+    from store.app import EVENT_SUBSCRIBERS
     from store.db.engine import create_engine, session_maker
+    from store.lib import events
+    from store.rules import install as install_rules
 
     settings = load_settings()
+    install_rules()  # the services this work calls check permissions
 
     async def _main() -> T:
         engine = create_engine(settings.db)
         try:
-            async with session_maker(engine)() as session:
+            # The same subscribers as the web app: a demo seed is followed like any other change.
+            async with session_maker(engine, info=events.session_info(EVENT_SUBSCRIBERS))() as session:
                 result = await work(session)
                 await session.commit()
                 return result

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from store.regions.data import CITIES
+from store.regions.data import CITIES, PROVINCE_CODE
 
 # Region code -> Latin city name ("Meizhou"), for user names, e-mail addresses and URLs.
 CITY_LATIN: dict[str, str] = {city.code: city.name_en for city in CITIES}
@@ -312,7 +312,7 @@ def _config(app: DemoApp, version: DemoVersion) -> str:
             "app:",
             f"  name: {app.slug}",
             f'  version: "{version.version}"',
-            '  region-code: "440000"   # 改为复用单位的行政区划代码',
+            f'  region-code: "{PROVINCE_CODE}"   # 改为复用单位的行政区划代码',
             "server:",
             "  port: 8080",
             "datasource:",

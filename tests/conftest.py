@@ -27,11 +27,15 @@ from store.app import create_app
 from store.db import models as m
 from store.db.engine import create_engine, session_maker
 from store.db.migrate import upgrade
+from store.rules import install as install_rules
 from store.settings import AppSettings, DatabaseSettings, Settings, StorageSettings
 
 POSTGRES_SERVER = os.environ.get("STORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://testserver.local"
 TEST_SECRET = "test-secret-key-0123456789abcdef"
+
+# Tests drive services directly too (factories, unit tests), not only through create_app().
+install_rules()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import OffsetPagination
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,8 @@ from store.db import models as m
 from store.lib import security
 from store.lib.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed, field_error
 from store.lib.i18n import _
+from store.lib.pagination import paginate
+from store.regions.data import PROVINCE_CODE
 
 from . import lockout
 
@@ -42,6 +46,12 @@ def check_password_strength(password: str, field: str = "password") -> None:
         )
 
 
+class UserRepository(SQLAlchemyAsyncRepository[m.User]):
+    """advanced-alchemy's queries on users (a page with its total)."""
+
+    model_type = m.User
+
+
 class UserService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -55,19 +65,16 @@ class UserService:
     async def by_username(self, username: str) -> m.User | None:
         return await self.session.scalar(select(m.User).where(m.User.username == username))
 
-    async def list(self, *, page: int = 1, per_page: int = 50) -> tuple[list[m.User], int]:
-        total = await self.session.scalar(select(func.count()).select_from(m.User)) or 0
-        rows = await self.session.scalars(
-            select(m.User).order_by(m.User.username).offset((page - 1) * per_page).limit(per_page)
-        )
-        return list(rows), total
+    async def list(self, *, page: int = 1, per_page: int = 50) -> OffsetPagination[m.User]:
+        query = select(m.User).order_by(m.User.username)
+        return await paginate(UserRepository(session=self.session), query, page=page, per_page=per_page)
 
     async def _check_role_region(self, role: str, region_code: str | None) -> str:
         """Provincial roles belong to 广东省; city staff to a city or district."""
         if role not in set(m.Role):
             raise ValidationFailed(details=[field_error("role", _("Unknown role %(role)s."), role=role)])
         if role != m.Role.CITY_STAFF:
-            return region_code or "440000"
+            return region_code or PROVINCE_CODE
         if not region_code:
             raise ValidationFailed(details=[field_error("region", _("City staff must belong to a region."))])
         region = await self.session.get(m.Region, region_code)

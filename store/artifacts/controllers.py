@@ -2,52 +2,36 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import UploadFile
-from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.catalog.rules import can_view_unreviewed
 from store.catalog.services import AppService
 from store.db import models as m
-from store.lib import idempotency, mediatypes
-from store.lib.errors import NotFound, ServiceUnavailable, ValidationFailed, field_error
-from store.lib.i18n import _
-from store.lib.policy import can_view_unreviewed, current_user, signed_in
+from store.lib.errors import NotFound, ServiceUnavailable
+from store.lib.idempotency import idempotent
+from store.lib.policy import current_user, signed_in
 from store.lib.storage import ObjectNotFound, Storage, StorageError
-from store.settings import Settings
 
 from . import schemas as s
-from .images import NOT_AN_IMAGE, PreparedImage, decode_screenshot
+from ._web import (
+    commit_then_forget,
+    download_response,
+    forget_object,
+    max_upload_bytes,
+    receive_screenshot,
+    storage_of,
+)
 from .services import (
     ArtifactService,
     ScreenshotService,
     UploadPlan,
     VersionService,
 )
-
-logger = logging.getLogger("store.artifacts")
-
-
-def storage_of(request: Request[Any, Any, Any]) -> Storage:
-    return request.app.state["storage"]
-
-
-def _max_upload(request: Request[Any, Any, Any]) -> int:
-    settings: Settings = request.app.state["settings"]
-    return settings.storage.max_upload_bytes
-
-
-async def forget_object(storage: Storage, key: str) -> None:
-    try:
-        await storage.delete(key)
-    except StorageError:
-        logger.warning("could not delete orphaned object %s", key)
 
 
 async def stream_upload(
@@ -77,51 +61,11 @@ async def stream_upload(
     return artifact, True
 
 
-def content_disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
-async def download_response(
-    request: Request[Any, Any, Any], db_session: AsyncSession, artifact_id: int
-) -> Response[Any]:
-    storage = storage_of(request)
-    artifact = await ArtifactService(db_session, storage).get_for_download(artifact_id, current_user(request))
-    await db_session.commit()  # count the download even though the answer is a redirect or a stream
-    settings: Settings = request.app.state["settings"]
-    headers = {"X-Checksum-SHA256": artifact.sha256}
-    # Checked again on the way out: rows recorded before the upload side decided the type.
-    content_type = mediatypes.download_type(artifact.content_type)
-    try:
-        url = await storage.presigned_url(
-            artifact.object_key,
-            filename=artifact.filename,
-            content_type=content_type,
-            expires=settings.storage.presign_seconds,
-        )
-    except StorageError as exc:
-        raise ServiceUnavailable() from exc
-    if url is not None:
-        return Redirect(path=url, status_code=302, headers=headers)
-    if not await storage.exists(artifact.object_key):
-        raise NotFound(_("No file with this id."))
-    return Stream(
-        storage.open(artifact.object_key),
-        media_type=content_type,
-        headers={
-            **headers,
-            "Content-Disposition": content_disposition(artifact.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Length": str(artifact.size),
-        },
-    )
-
-
 class VersionsApi(Controller):
     path = "/api/v1/apps/{slug:str}/versions"
     tags = ["versions"]
 
-    @get("/", summary="Versions of an app, newest first by semantic version")
+    @get("/", name="api_version_list", summary="Versions of an app, newest first by semantic version")
     async def list_versions(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> list[s.VersionOut]:
@@ -133,13 +77,17 @@ class VersionsApi(Controller):
             for v in await VersionService(db_session).of_app(app, user)
         ]
 
-    @post("/", summary="Add a version (then upload its artifacts)", guards=[signed_in])
+    @post(
+        "/",
+        name="api_version_create",
+        summary="Add a version (then upload its artifacts)",
+        guards=[signed_in],
+    )
+    @idempotent(HTTP_201_CREATED)
     async def create_version(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.VersionInput
-    ) -> Response[Any]:
+    ) -> s.VersionOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         app = await AppService(db_session).get(slug, user)
         version = await VersionService(db_session).create(
             user,
@@ -149,10 +97,13 @@ class VersionsApi(Controller):
             release_date=data.release_date,
             min_requirements=data.min_requirements,
         )
-        out = s.VersionOut.of(version, unreviewed_visible=True)  # only the publisher creates one
-        return await idempotency.answer(db_session, user, request, out, HTTP_201_CREATED)
+        return s.VersionOut.of(version, unreviewed_visible=True)  # only the publisher creates one
 
-    @get("/{version:str}", summary="One version with its artifacts and their SHA-256")
+    @get(
+        "/{version:str}",
+        name="api_version_detail",
+        summary="One version with its artifacts and their SHA-256",
+    )
     async def get_version(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, version: str
     ) -> s.VersionOut:
@@ -163,6 +114,7 @@ class VersionsApi(Controller):
 
     @post(
         "/{version:str}/yank",
+        name="api_version_yank",
         summary="Withdraw a bad version, with a reason (files stay downloadable)",
         guards=[signed_in],
         status_code=200,
@@ -183,6 +135,7 @@ class VersionsApi(Controller):
 
     @post(
         "/{version:str}/artifacts",
+        name="api_artifact_upload",
         summary="Upload an artifact: the request body is the file, streamed",
         description=(
             "Send the raw bytes as the body (e.g. `curl --data-binary @file`). Query: `filename`, `kind` "
@@ -193,6 +146,7 @@ class VersionsApi(Controller):
         guards=[signed_in],
         request_max_body_size=None,  # the limit is a setting, enforced while streaming (413)
     )
+    @idempotent(streamed=True)  # stream_upload commits the key's claim before the bytes arrive
     async def upload(
         self,
         request: Request[Any, Any, Any],
@@ -202,10 +156,8 @@ class VersionsApi(Controller):
         filename: str,
         kind: str = "package",
         sha256: str | None = None,
-    ) -> Response[Any]:
+    ) -> Response[s.ArtifactOut]:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request, streamed=True):
-            return replayed
         app = await AppService(db_session).get(slug, user)
         length = request.headers.get("content-length")
         plan = await ArtifactService(db_session, storage_of(request)).plan_upload(
@@ -217,16 +169,10 @@ class VersionsApi(Controller):
             content_type=request.headers.get("x-content-type") or "application/octet-stream",
             content_length=int(length) if length and length.isdigit() else None,
             expected_sha256=sha256 or request.headers.get("x-checksum-sha256"),
-            max_bytes=_max_upload(request),
+            max_bytes=max_upload_bytes(request),
         )
-        try:
-            artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
-        except Exception:
-            # stream_upload committed the key's claim before the bytes arrived: give it back.
-            await idempotency.release(db_session, user, request)
-            raise
-        status = HTTP_201_CREATED if created else 200
-        return await idempotency.answer(db_session, user, request, s.ArtifactOut.of(artifact), status)
+        artifact, created = await stream_upload(request, db_session, app, plan, request.stream())
+        return Response(s.ArtifactOut.of(artifact), status_code=HTTP_201_CREATED if created else 200)
 
 
 class ArtifactsApi(Controller):
@@ -235,6 +181,7 @@ class ArtifactsApi(Controller):
 
     @get(
         "/{artifact_id:int}/download",
+        name="api_artifact_download",
         summary="Download: 302 to a short-lived URL, or the bytes (embedded mode)",
     )
     async def download(
@@ -244,6 +191,7 @@ class ArtifactsApi(Controller):
 
     @delete(
         "/{artifact_id:int}",
+        name="api_artifact_remove",
         summary="Remove a file from a draft (its name stays used)",
         guards=[signed_in],
         status_code=200,
@@ -254,27 +202,8 @@ class ArtifactsApi(Controller):
         _artifact, key = await ArtifactService(db_session, storage_of(request)).remove(
             current_user(request), artifact_id
         )
-        await db_session.commit()
-        await forget_object(storage_of(request), key)
+        await commit_then_forget(db_session, storage_of(request), [key])
         return {"removed": True}
-
-
-async def receive_screenshot(
-    request: Request[Any, Any, Any], service: ScreenshotService, user: m.User | None, app: m.App
-) -> tuple[PreparedImage, str]:
-    """Authorize, then read and decode a multipart screenshot upload (fields ``image``, ``caption``).
-
-    In that order: a request that will be refused costs neither form parsing nor image decoding,
-    and decoding runs in the bounded CPU pool.
-    """
-    await service.check_can_add(user, app)
-    form = await request.form()
-    upload = form.get("image")
-    if not isinstance(upload, UploadFile):
-        raise ValidationFailed(details=[field_error("image", NOT_AN_IMAGE)])
-    image = await decode_screenshot(await upload.read())
-    caption = form.get("caption")
-    return image, caption if isinstance(caption, str) else ""
 
 
 class ScreenshotsApi(Controller):
@@ -282,6 +211,7 @@ class ScreenshotsApi(Controller):
 
     @post(
         "/api/v1/apps/{slug:str}/screenshots",
+        name="api_screenshot_add",
         summary="Add a screenshot (multipart/form-data: image, caption)",
         guards=[signed_in],
         status_code=HTTP_201_CREATED,
@@ -304,6 +234,7 @@ class ScreenshotsApi(Controller):
 
     @delete(
         "/api/v1/screenshots/{screenshot_id:int}",
+        name="api_screenshot_remove",
         summary="Remove a screenshot",
         guards=[signed_in],
         status_code=200,
@@ -314,9 +245,7 @@ class ScreenshotsApi(Controller):
         keys = await ScreenshotService(db_session, storage_of(request)).remove(
             current_user(request), screenshot_id
         )
-        await db_session.commit()
-        for key in keys:
-            await forget_object(storage_of(request), key)
+        await commit_then_forget(db_session, storage_of(request), keys)
         return {"removed": True}
 
     @get("/screenshots/{screenshot_id:int}", include_in_schema=False, name="screenshot")
@@ -352,4 +281,4 @@ async def _image(storage: Storage, key: str, content_type: str) -> Response[byte
     )
 
 
-ARTIFACT_ROUTES = [VersionsApi, ArtifactsApi, ScreenshotsApi]
+ARTIFACT_API = [VersionsApi, ArtifactsApi, ScreenshotsApi]

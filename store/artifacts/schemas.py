@@ -67,7 +67,7 @@ class VersionOut(msgspec.Struct):
     @classmethod
     def of(cls, version: m.Version, *, unreviewed_visible: bool) -> VersionOut:
         """``unreviewed_visible``: include files a reviewer has not approved (the caller decides
-        who may see them, see ``policy.can_view_unreviewed``)."""
+        who may see them, see ``catalog.rules.can_view_unreviewed``)."""
         files = version.live_artifacts if unreviewed_visible else version.approved_artifacts
         return cls(
             version=version.version,

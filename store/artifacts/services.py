@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import audit, lifecycle
+from store.catalog.rules import can_view_item, visible_items
 from store.db import models as m
 from store.db.unique import insert_unless_exists
 from store.lib import filenames, mediatypes, policy, semver
@@ -66,9 +67,9 @@ class VersionService:
     async def of_app(self, app: m.App, user: m.User | None) -> list[m.Version]:
         """The versions this user may see, newest first: approved ones, and to the publisher's
         region and provincial staff also those waiting for review or returned."""
-        query = select(m.Version).where(m.Version.app_id == app.id)
-        if not policy.can_view_unreviewed(user, app.region_code):
-            query = query.where(m.Version.review_status == m.ReviewStatus.APPROVED)
+        query = select(m.Version).where(
+            m.Version.app_id == app.id, visible_items(user, app.region_code, m.Version.review_status)
+        )
         return list(await self.session.scalars(query.order_by(m.Version.sort_key.desc())))
 
     async def find(self, app: m.App, version: str) -> m.Version | None:
@@ -79,7 +80,7 @@ class VersionService:
     async def get(self, app: m.App, version: str, user: m.User | None) -> m.Version:
         """The version, if this user may see it; otherwise 404, as if it did not exist."""
         found = await self.find(app, version)
-        if found is None or not policy.can_view_item(user, app.status, app.region_code, found.review_status):
+        if found is None or not can_view_item(user, app.status, app.region_code, found.review_status):
             raise NotFound(_("The app has no version %(version)s."), version=version)
         return found
 
@@ -356,7 +357,7 @@ class ArtifactService:
             raise NotFound(_("No file with this id."))
         app = await self.session.get(m.App, artifact.version.app_id)
         if app is None or not all(
-            policy.can_view_item(user, app.status, app.region_code, status)
+            can_view_item(user, app.status, app.region_code, status)
             for status in (artifact.version.review_status, artifact.review_status)
         ):
             raise NotFound(_("No file with this id."))
@@ -377,7 +378,7 @@ class ArtifactService:
             or app is None
             or artifact.removed_at is not None
             or not all(
-                policy.can_view_item(user, app.status, app.region_code, status)
+                can_view_item(user, app.status, app.region_code, status)
                 for status in (artifact.version.review_status, artifact.review_status)
             )
         ):
@@ -457,7 +458,7 @@ class ScreenshotService:
         if (
             shot is None
             or app is None
-            or not policy.can_view_item(user, app.status, app.region_code, shot.review_status)
+            or not can_view_item(user, app.status, app.region_code, shot.review_status)
         ):
             raise NotFound(_("No screenshot with this id."))
         return shot
@@ -469,7 +470,7 @@ class ScreenshotService:
         if (
             shot is None
             or app is None
-            or not policy.can_view_item(user, app.status, app.region_code, shot.review_status)
+            or not can_view_item(user, app.status, app.region_code, shot.review_status)
         ):
             raise NotFound(_("No screenshot with this id."))
         policy.authorize(user, "apps.edit", app.region_code)

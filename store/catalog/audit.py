@@ -1,4 +1,6 @@
-"""Writing the audit log. Every state change and every edit of an app goes through here."""
+"""Writing the audit log. Every state change and every edit of an app goes through here, so this
+is also where each of them is announced as a domain event (``AppChanged``, see
+``store/lib/events.py``): services make no extra call, and no change can be missed."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
+from store.lib import events
+
+from .events import AppChanged
+from .fields import EDITABLE
 
 
 def _plain(value: Any) -> Any:
@@ -22,35 +28,9 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(app: m.App) -> dict[str, Any]:
-    """The editable fields of an app, as they would be shown in its history."""
-    return {
-        "kind": app.kind,
-        "name": app.name,
-        "name_en": app.name_en,
-        "summary": app.summary,
-        "description": app.description,
-        "category": app.category,
-        "tags": app.tags,
-        "department": app.department,
-        "contact_name": app.contact_name,
-        "contact_phone": app.contact_phone,
-        "contact_email": app.contact_email,
-        "maturity": app.maturity,
-        "license_type": app.license_type,
-        "license_spdx": app.license_spdx,
-        "reuse_terms": app.reuse_terms,
-        "offering": app.offering,
-        "price_yuan": _plain(app.price_yuan),
-        "deployment_fee_yuan": _plain(app.deployment_fee_yuan),
-        "reference_prices": _plain(app.reference_prices),
-        "deployment_modes": app.deployment_modes,
-        "tech_stack": list(app.tech_stack),
-        "requirements": app.requirements,
-        "xinchuang": app.xinchuang,
-        "integrations": app.integrations,
-        "docs_url": app.docs_url,
-        "source_url": app.source_url,
-    }
+    """The editable fields of an app, as they would be shown in its history (copies: an edit
+    that changes a list in place must not change the "before")."""
+    return {name: _plain(getattr(app, name)) for name in EDITABLE}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -74,4 +54,5 @@ def record(
         comment=comment,
     )
     session.add(entry)
+    events.emit(session, AppChanged(app_id=app.id, what=action))
     return entry

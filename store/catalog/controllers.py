@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
-from store.lib import idempotency
+from store.lib.idempotency import idempotent
 from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
 
@@ -34,7 +34,7 @@ class AppsApi(Controller):
     path = "/api/v1/apps"
     tags = ["apps"]
 
-    @get("/", summary="Published apps (or your region's drafts), filtered and paginated")
+    @get("/", name="api_app_list", summary="Published apps (or your region's drafts), filtered and paginated")
     async def list_apps(
         self,
         request: Request[Any, Any, Any],
@@ -62,34 +62,39 @@ class AppsApi(Controller):
             q=q,
             status=status,
         )
-        apps, total = await AppService(db_session).browse(
+        found = await AppService(db_session).browse(
             filters, current_user(request), page=page, per_page=per_page
         )
-        return s.AppPage(items=[s.AppSummary.of(a) for a in apps], total=total, page=page, per_page=per_page)
-
-    @post("/", summary="Create an app (a draft in your region)", guards=[requires("apps.create")])
-    async def create_app(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.AppInput
-    ) -> Response[Any]:
-        if replayed := await idempotency.replay(db_session, current_user(request), request):
-            return replayed
-        service = AppService(db_session)
-        app = await service.create(current_user(request), data.sent())
-        return await idempotency.answer(
-            db_session,
-            current_user(request),
-            request,
-            await app_out(service, app, current_user(request)),
-            HTTP_201_CREATED,
+        return s.AppPage(
+            items=[s.AppSummary.of(a) for a in found.items], total=found.total, page=page, per_page=per_page
         )
 
-    @get("/{slug:str}", summary="One app with its metadata")
+    @post(
+        "/",
+        name="api_app_create",
+        summary="Create an app (a draft in your region)",
+        guards=[requires("apps.create")],
+    )
+    @idempotent(HTTP_201_CREATED)
+    async def create_app(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.AppInput
+    ) -> s.AppOut:
+        service = AppService(db_session)
+        user = current_user(request)
+        return await app_out(service, await service.create(user, data.sent()), user)
+
+    @get("/{slug:str}", name="api_app_detail", summary="One app with its metadata")
     async def get_app(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
         service = AppService(db_session)
         user = current_user(request)
         return await app_out(service, await service.get(slug, user), user)
 
-    @patch("/{slug:str}", summary="Edit an app's metadata (recorded in its history)", guards=[signed_in])
+    @patch(
+        "/{slug:str}",
+        name="api_app_update",
+        summary="Edit an app's metadata (recorded in its history)",
+        guards=[signed_in],
+    )
     async def update_app(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.AppInput
     ) -> s.AppOut:
@@ -98,51 +103,52 @@ class AppsApi(Controller):
         app = await service.update(user, await service.get(slug, user), data.sent())
         return await app_out(service, app, user)
 
-    @post("/{slug:str}/submit", summary="Submit a draft for provincial review", guards=[signed_in])
-    async def submit(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
-    ) -> Response[Any]:
+    @post(
+        "/{slug:str}/submit",
+        name="api_app_submit",
+        summary="Submit a draft for provincial review",
+        guards=[signed_in],
+    )
+    @idempotent()
+    async def submit(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         service = AppService(db_session)
         app = await service.submit(user, await service.get(slug, user))
-        return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app, user)
-        )
+        return await app_out(service, app, user)
 
     @post(
         "/{slug:str}/review",
+        name="api_app_review",
         summary="Approve or return a submission (provincial staff)",
         guards=[requires("apps.review")],
     )
+    @idempotent()
     async def review(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.ReviewInput
-    ) -> Response[Any]:
+    ) -> s.AppOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         service = AppService(db_session)
         app = await service.review(user, await service.get(slug, user), data.decision, data.comment)
-        return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app, user)
-        )
+        return await app_out(service, app, user)
 
-    @post("/{slug:str}/deprecate", summary="Deprecate a published app, with a reason", guards=[signed_in])
+    @post(
+        "/{slug:str}/deprecate",
+        name="api_app_deprecate",
+        summary="Deprecate a published app, with a reason",
+        guards=[signed_in],
+    )
+    @idempotent()
     async def deprecate(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.DeprecateInput
-    ) -> Response[Any]:
+    ) -> s.AppOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         service = AppService(db_session)
         app = await service.deprecate(user, await service.get(slug, user), data.reason, data.successor)
-        return await idempotency.answer(
-            db_session, current_user(request), request, await app_out(service, app, user)
-        )
+        return await app_out(service, app, user)
 
     @get(
         "/{slug:str}/history",
+        name="api_app_history",
         summary="Every change of state and edit (publisher and provincial staff)",
         guards=[signed_in],
     )

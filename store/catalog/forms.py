@@ -10,11 +10,8 @@ from store.db import models as m
 from store.lib.errors import ValidationFailed, field_error
 from store.lib.i18n import _
 
-TEXT_FIELDS = (
-    "kind", "name", "name_en", "slug", "summary", "description", "category", "department", "contact_name",
-    "contact_phone", "contact_email", "maturity", "license_type", "license_spdx", "reuse_terms", "offering",
-    "requirements", "docs_url", "source_url",
-)  # fmt: skip
+from .fields import TEXT
+
 SPLIT_RE = re.compile(r"[,，、;；\n]+")
 
 
@@ -39,7 +36,7 @@ def app_data_from_form(
     """``form`` holds single values, ``multi`` the check-box groups."""
     errors: list[dict[str, str]] = []
     data: dict[str, Any] = {}
-    for key in TEXT_FIELDS:
+    for key in TEXT:
         if key == "slug" and not creating:
             continue
         if key in form:
@@ -101,7 +98,7 @@ def form_values(app: m.App | None) -> dict[str, Any]:
             "integrations": [],
         }
     return {
-        **{key: getattr(app, key) for key in TEXT_FIELDS},
+        **{key: getattr(app, key) for key in TEXT},
         "tags": "，".join(app.tags),
         "tech_stack": "，".join(app.tech_stack),
         "price_yuan": "" if app.price_yuan is None else str(app.price_yuan),

@@ -1,8 +1,9 @@
-"""Human names for the catalog's codes, as message ids (translated where shown)."""
+"""Human names for the catalog's codes, as message ids (translated where shown, see lib/labels.py)."""
 
 from __future__ import annotations
 
-from store.lib.i18n import _, gettext
+from store.lib.i18n import _
+from store.lib.labels import LabelBook
 
 LABELS: dict[str, dict[str, str]] = {
     "kind": {
@@ -44,12 +45,6 @@ LABELS: dict[str, dict[str, str]] = {
         "published": _("Published"),
         "deprecated": _("Deprecated"),
     },
-    "zone": {
-        "core": _("Pearl River Delta core"),
-        "east_wing": _("Coastal belt, east wing (粤东)"),
-        "west_wing": _("Coastal belt, west wing (粤西)"),
-        "north": _("Northern ecological zone (粤北)"),
-    },
     "action": {
         "created": _("created"),
         "edited": _("edited"),
@@ -78,18 +73,5 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(group: str, code: str | None) -> str:
-    """The translated name of ``code`` in ``group``; the code itself if unknown."""
-    if code is None:
-        return ""
-    message = LABELS.get(group, {}).get(code)
-    return gettext(message) if message else code
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+# The catalog's own lookups (e.g. a status in an error message); pages get every feature's groups.
+label = LabelBook(LABELS)

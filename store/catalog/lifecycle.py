@@ -19,6 +19,8 @@ the publisher's region and provincial staff. Removing a file that was never appr
 from __future__ import annotations
 
 from store.db.models import AppStatus, ReviewStatus
+from store.lib.errors import ValidationFailed, field_error
+from store.lib.i18n import _
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (AppStatus.DRAFT, "submit"): AppStatus.SUBMITTED,
@@ -47,6 +49,17 @@ REVIEW_TRANSITIONS: dict[tuple[str, str], str] = {
     (ReviewStatus.RETURNED, "resubmit"): ReviewStatus.PENDING,
 }
 REVIEW_DECISIONS = ("approve", "return")
+
+
+def checked_decision(decision: str, comment: str) -> tuple[str, str]:
+    """A reviewer's decision on an app, a version or a screenshot, and the trimmed comment; or 422:
+    approve or return, and a return says why."""
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationFailed(details=[field_error("decision", _("Choose approve or return."))])
+    comment = comment.strip()
+    if decision == "return" and not comment:
+        raise ValidationFailed(details=[field_error("comment", _("Say what the publisher should change."))])
+    return decision, comment
 
 
 def next_status(status: str, action: str) -> str | None:

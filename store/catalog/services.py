@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import OffsetPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +16,9 @@ from store.db import models as m
 from store.lib import policy
 from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
 from store.lib.i18n import _, gettext
+from store.lib.pagination import paginate
 
-from . import audit, lifecycle
+from . import audit, lifecycle, rules
 from .labels import label
 from .validation import clean_app
 
@@ -50,6 +53,12 @@ def _slug_from(data: dict[str, Any], region_code: str) -> str:
     return base if len(base) >= 3 else f"app-{region_code}-{secrets.token_hex(3)}"
 
 
+class AppRepository(SQLAlchemyAsyncRepository[m.App]):
+    """advanced-alchemy's queries on apps (a page with its total)."""
+
+    model_type = m.App
+
+
 class AppService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -59,24 +68,15 @@ class AppService:
     async def get(self, slug: str, user: m.User | None) -> m.App:
         """The app, if this user may see it; otherwise 404 (drafts do not reveal they exist)."""
         app = await self.session.scalar(select(m.App).where(m.App.slug == slug))
-        if app is None or not policy.can_view_app(user, app.status, app.region_code):
+        if app is None or not rules.can_view_app(user, app.status, app.region_code):
             raise NotFound(_("No app with the slug %(slug)s."), slug=slug)
         return app
 
     def _filtered(self, filters: AppFilters, user: m.User | None) -> Select[Any]:
-        query = select(m.App)
         if filters.status == "all_mine":
-            if user is None:
-                return query.where(m.App.id.is_(None))
-            if not user.is_provincial:
-                query = query.where(m.App.region_code == user.region_code)
+            query = select(m.App).where(rules.own_apps(user))
         else:
-            query = query.where(m.App.status == filters.status)
-            if filters.status not in {m.AppStatus.PUBLISHED, m.AppStatus.DEPRECATED}:
-                if user is None:
-                    return query.where(m.App.id.is_(None))
-                if not user.is_provincial:
-                    query = query.where(m.App.region_code == user.region_code)
+            query = select(m.App).where(m.App.status == filters.status, rules.visible_apps(user))
         if filters.category:
             query = query.where(m.App.category == filters.category)
         if filters.kind:
@@ -112,22 +112,18 @@ class AppService:
 
     async def browse(
         self, filters: AppFilters, user: m.User | None, *, page: int = 1, per_page: int = 20
-    ) -> tuple[list[m.App], int]:
-        query = self._filtered(filters, user)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ) -> OffsetPagination[m.App]:
         order = (
             (m.App.submitted_at.asc(), m.App.id.asc())
             if filters.status == m.AppStatus.SUBMITTED
             else (m.App.published_at.desc().nullslast(), m.App.updated_at.desc(), m.App.id.desc())
         )
-        rows = await self.session.scalars(
-            query.order_by(*order).offset((page - 1) * per_page).limit(per_page)
-        )
-        return list(rows), total
+        query = self._filtered(filters, user).order_by(*order)
+        return await paginate(AppRepository(session=self.session), query, page=page, per_page=per_page)
 
     async def review_queue(
         self, user: m.User | None, *, page: int = 1, per_page: int = 50
-    ) -> tuple[list[m.App], int]:
+    ) -> OffsetPagination[m.App]:
         """Submissions waiting for review, oldest first."""
         policy.authorize(user, "apps.review")
         return await self.browse(AppFilters(status=m.AppStatus.SUBMITTED), user, page=page, per_page=per_page)
@@ -145,9 +141,10 @@ class AppService:
     async def screenshots(self, app: m.App, user: m.User | None) -> list[m.Screenshot]:
         """The screenshots this user may see: approved ones, and to the publisher's region and
         provincial staff also those waiting for review."""
-        query = select(m.Screenshot).where(m.Screenshot.app_id == app.id)
-        if not policy.can_view_unreviewed(user, app.region_code):
-            query = query.where(m.Screenshot.review_status == m.ReviewStatus.APPROVED)
+        query = select(m.Screenshot).where(
+            m.Screenshot.app_id == app.id,
+            rules.visible_items(user, app.region_code, m.Screenshot.review_status),
+        )
         return list(await self.session.scalars(query.order_by(m.Screenshot.id)))
 
     async def latest_version(self, app: m.App) -> m.Version | None:
@@ -255,13 +252,7 @@ class AppService:
 
     async def review(self, user: m.User | None, app: m.App, decision: str, comment: str) -> m.App:
         policy.authorize(user, "apps.review")
-        if decision not in {"approve", "return"}:
-            raise ValidationFailed(details=[field_error("decision", _("Choose approve or return."))])
-        comment = comment.strip()
-        if decision == "return" and not comment:
-            raise ValidationFailed(
-                details=[field_error("comment", _("Say what the publisher should change."))]
-            )
+        decision, comment = lifecycle.checked_decision(decision, comment)
         old_status = app.status
         app.status = await self._move(app, decision)
         app.review_comment = comment

@@ -12,29 +12,13 @@ from store.lib.errors import ValidationFailed, field_error
 from store.lib.i18n import _
 
 from . import constants as c
+from .fields import CHOICES, LIMITS, REQUIRED_ON_CREATE
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
 PHONE_RE = re.compile(r"^[0-9+\-() ]{5,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 SPDX_REF_RE = re.compile(r"^LicenseRef-[A-Za-z0-9.\-]{1,50}$")
 MAX_PRICE = Decimal("1000000000")
-
-REQUIRED_ON_CREATE = (
-    "kind", "name", "summary", "category", "department", "contact_name", "maturity",
-    "license_type", "offering",
-)  # fmt: skip
-LIMITS = {
-    "name": 100, "name_en": 200, "summary": 200, "department": 100, "contact_name": 50,
-    "contact_phone": 30, "contact_email": 254, "license_spdx": 64, "docs_url": 500, "source_url": 500,
-    "description": c.MAX_DESCRIPTION, "reuse_terms": 10_000, "requirements": 10_000,
-}  # fmt: skip
-CHOICES: dict[str, tuple[str, ...]] = {
-    "kind": tuple(m.AppKind),
-    "category": tuple(m.Category),
-    "maturity": tuple(m.Maturity),
-    "license_type": tuple(m.LicenseType),
-    "offering": tuple(m.Offering),
-}
 
 
 class _Errors:

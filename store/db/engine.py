@@ -35,16 +35,17 @@ def create_engine(db: DatabaseSettings) -> AsyncEngine:
     return engine
 
 
-def sqlalchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
+def sqlalchemy_config(engine: AsyncEngine, *, info: dict[str, Any] | None = None) -> SQLAlchemyAsyncConfig:
+    """``info`` is given to every request's session (e.g. who hears its domain events)."""
     return SQLAlchemyAsyncConfig(
         engine_instance=engine,
         # Form posts answer with redirects; plain "autocommit" would roll those back.
         before_send_handler="autocommit_include_redirects",
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=AsyncSessionConfig(expire_on_commit=False, info=info or {}),
         set_default_exception_handler=False,
         create_all=False,
     )
 
 
-def session_maker(engine: AsyncEngine) -> async_sessionmaker[Any]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_maker(engine: AsyncEngine, *, info: dict[str, Any] | None = None) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False, info=info or {})

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
     PermissionDeniedException,
     ValidationException,
 )
@@ -53,6 +50,13 @@ class BadRequest(AppError):
     pass
 
 
+class InvalidRequest(AppError):
+    """The body or parameters do not parse (Litestar's own 400s answer with this)."""
+
+    code = "invalid_request"
+    default_message = _("The request body or parameters are malformed.")
+
+
 class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"
@@ -65,10 +69,23 @@ class Forbidden(AppError):
     default_message = _("You do not have permission to do this.")
 
 
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    default_message = _(
+        "The form has expired or was not sent from this site. Please reload the page and try again."
+    )
+
+
 class NotFound(AppError):
     status_code = 404
     code = "not_found"
     default_message = _("The page or item you asked for does not exist.")
+
+
+class MethodNotAllowed(AppError):
+    status_code = 405
+    code = "method_not_allowed"
+    default_message = _("This method is not allowed here.")
 
 
 class Conflict(AppError):
@@ -122,6 +139,24 @@ class ServiceUnavailable(AppError):
     default_message = _("A service the store depends on is unavailable. Please try again later.")
 
 
+class OtherHttpError(AppError):
+    """A Litestar HTTP error of a status the store has no error of its own for."""
+
+    code = "error"
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__()
+        self.status_code = status_code
+
+
+class InternalError(AppError):
+    """Anything unexpected: logged in full, answered without detail."""
+
+    status_code = HTTP_500_INTERNAL_SERVER_ERROR
+    code = "internal_error"
+    default_message = _("Something went wrong on our side. The error was logged.")
+
+
 def field_error(field: str, message: str, **params: Any) -> dict[str, str]:
     """One entry of ``details``: which field and why, in the request's language."""
     return {"field": field, "message": gettext(message, **params)}
@@ -134,49 +169,46 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-_HTTP_CODES = {
-    400: ("invalid_request", _("The request body or parameters are malformed.")),
-    401: ("unauthorized", _("Please sign in first.")),
-    403: ("forbidden", _("You do not have permission to do this.")),
-    404: ("not_found", _("The page or item you asked for does not exist.")),
-    405: ("method_not_allowed", _("This method is not allowed here.")),
-    413: ("payload_too_large", _("The upload is larger than the limit.")),
-    429: ("too_many_requests", _("Too many attempts. Please wait and try again.")),
+# Litestar's own HTTP errors are answered as the store's error of the same status, so each
+# message is declared once, on its class above.
+_BY_STATUS: dict[int, type[AppError]] = {
+    error.status_code: error
+    for error in (
+        InvalidRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        TooManyRequests,
+    )
 }
 
 
-def _describe(exc: Exception) -> tuple[int, str, str, Any]:
+def _as_app_error(exc: Exception) -> AppError:
     if isinstance(exc, AppError):
-        return exc.status_code, exc.code, exc.translated(), exc.details
+        return exc
     if isinstance(exc, ValidationException):
-        details = []
-        for item in exc.extra if isinstance(exc.extra, list) else []:
-            if isinstance(item, dict):
-                details.append({"field": str(item.get("key", "")), "message": str(item.get("message", ""))})
-        return 400, "invalid_request", gettext("The request body or parameters are malformed."), details
+        details = [
+            {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
+            for item in (exc.extra if isinstance(exc.extra, list) else [])
+            if isinstance(item, dict)
+        ]
+        return InvalidRequest(details=details)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        return (
-            403,
-            "csrf_failed",
-            gettext(
-                "The form has expired or was not sent from this site. Please reload the page and try again."
-            ),
-            None,
-        )
-    if isinstance(exc, NotAuthorizedException):
-        return 401, "unauthorized", gettext("Please sign in first."), None
-    if isinstance(exc, NotFoundException):
-        return 404, "not_found", gettext("The page or item you asked for does not exist."), None
+        return CsrfFailed()
     if isinstance(exc, HTTPException):
-        code, message = _HTTP_CODES.get(exc.status_code, ("error", _("The request could not be processed.")))
-        return exc.status_code, code, gettext(message), None
+        known = _BY_STATUS.get(exc.status_code)
+        if known is not None:
+            return known()
+        return OtherHttpError(exc.status_code)
     logger.exception("unhandled error", exc_info=exc)
-    return (
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "internal_error",
-        gettext("Something went wrong on our side. The error was logged."),
-        None,
-    )
+    return InternalError()
+
+
+def _describe(exc: Exception) -> tuple[int, str, str, Any]:
+    error = _as_app_error(exc)
+    return error.status_code, error.code, error.translated(), error.details
 
 
 def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -189,7 +221,7 @@ def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Respon
         )
     if status == 401 and request.method == "GET":
         # A page that needs a signed-in user sends the browser to sign in, then back.
-        return Redirect(path=f"/login?{urlencode({'next': request.url.path})}")
+        return Redirect(path=request.app.route_reverse("login"), query_params={"next": request.url.path})
     return Template(
         template_name="error.html",
         context={"status": status, "code": code, "message": message, "details": details},

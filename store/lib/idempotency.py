@@ -4,9 +4,10 @@ A key belongs to one user and one request: its method, path, query string and a 
 body (a streamed upload is not read twice, so instead its declared SHA-256, length and content
 type; the file name is in the query). Only a hash of that fingerprint is stored.
 
-The first request with a key claims it (``replay`` inserts a pending row) and its successful
-answer is stored in that row (``answer``). A retry of the same request gets that answer again
-with ``Idempotent-Replayed: true`` and the work is not done twice; the same key on a different
+Write handlers get all of this from one decorator, ``@idempotent``. The first request with a
+key claims it (``replay`` inserts a pending row) and its successful answer is stored in that row
+(``answer``). A retry of the same request gets that answer again with
+``Idempotent-Replayed: true`` and the work is not done twice; the same key on a different
 request is refused (422 ``idempotency_key_reused``, as Stripe's API answers); a retry that
 arrives while the first request is still running gets 409. A request that fails gives its key
 back (its transaction rolls back; an upload, which commits before its bytes arrive, calls
@@ -15,10 +16,12 @@ back (its transaction rolls back; an upload, which commits before its bytes arri
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, cast
 
 import msgspec
 from litestar import Request, Response
@@ -30,8 +33,10 @@ from store.db.unique import insert_unless_exists
 
 from .errors import IdempotencyKeyInUse, IdempotencyKeyReused, ValidationFailed, field_error
 from .i18n import _
+from .policy import current_user
 
 logger = logging.getLogger("store.idempotency")
+P = ParamSpec("P")
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 100
@@ -155,3 +160,47 @@ async def release(session: AsyncSession, user: m.User | None, request: Request[A
         await session.commit()
     except Exception:  # the original error matters more; the claim expires anyway
         logger.warning("could not release idempotency key", exc_info=True)
+
+
+def idempotent(
+    status_code: int = 200, *, streamed: bool = False
+) -> Callable[[Callable[P, Awaitable[Any]]], Callable[P, Awaitable[Response[Any]]]]:
+    """Make a write handler honour ``Idempotency-Key``; put it under the route decorator::
+
+        @post("/", guards=[requires("apps.create")])
+        @idempotent(HTTP_201_CREATED)
+        async def create_app(self, request: Request, db_session: AsyncSession, data: AppInput) -> AppOut:
+            ...
+
+    The handler takes ``request`` and ``db_session`` and returns its answer: a schema, sent with
+    ``status_code``, or a ``Response`` carrying one when the status depends on the outcome. A
+    retry is answered from the record before the handler runs (``replay``), and the answer is
+    recorded for the next retry (``answer``). ``streamed``: the body is an upload, fingerprinted
+    by its headers, which the handler commits before the bytes arrive; so a failure gives the
+    key back (``release``). The route keeps ``Response[Any]`` as its declared return type.
+    """
+
+    def decorate(handler: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Response[Any]]]:
+        @functools.wraps(handler)
+        async def remembered(*args: P.args, **kwargs: P.kwargs) -> Response[Any]:
+            request = cast("Request[Any, Any, Any]", kwargs["request"])
+            session = cast("AsyncSession", kwargs["db_session"])
+            user = current_user(request)
+            if replayed := await replay(session, user, request, streamed=streamed):
+                return replayed
+            try:
+                result = await handler(*args, **kwargs)
+            except Exception:
+                if streamed:
+                    await release(session, user, request)
+                raise
+            if isinstance(result, Response):
+                return await answer(session, user, request, result.content, result.status_code or status_code)
+            return await answer(session, user, request, result, status_code)
+
+        # Litestar reads the route's return type from the annotations (the parameters from the
+        # handler's own signature, through ``__wrapped__``): what this wrapper returns.
+        remembered.__annotations__ = {**handler.__annotations__, "return": Response[Any]}
+        return remembered
+
+    return decorate

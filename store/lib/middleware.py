@@ -1,12 +1,15 @@
-"""Per-request context: the language, and who is asking (session cookie or API token).
+"""Per-request context: the language, and who is asking.
 
-The user is looked up in a short database session of its own that is committed and closed before
-the handler runs, so SQLite never sees two writers from one request.
+How a request is authenticated belongs to the accounts feature (``store/accounts/auth.py``);
+``create_app`` hands that function to this middleware, so lib knows only its shape: it returns
+the user (or None) and how they proved it ("session", "token" or None). Cookie-authenticated API
+writes are then checked against CSRF here, whatever the feature calls its session.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,20 +17,18 @@ from urllib.parse import parse_qs
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from store.accounts.services import SessionService, TokenService
-from store.db import models as m
-
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden
 from .i18n import LANG_COOKIE, _, current_locale, negotiate
-from .security import SESSION_COOKIE
 
 # PUT, PATCH and DELETE cannot be sent cross-origin without a CORS preflight, which the store
 # never grants; POST can (forms), so cookie-authenticated API POSTs are checked.
 CSRF_CHECKED_METHODS = frozenset({"POST"})
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
+
+# (scope, lower-cased headers, cookies) -> (the user or None, "session" | "token" | None)
+Authenticate = Callable[[Scope, dict[str, str], dict[str, str]], Awaitable[tuple[Any, str | None]]]
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -53,6 +54,9 @@ class RequestContextMiddleware(ASGIMiddleware):
     scopes = ("http",)  # type: ignore[assignment]
     exclude_path_pattern = ("^/static/", "^/favicon\\.ico$")
 
+    def __init__(self, authenticate: Authenticate) -> None:
+        self.authenticate = authenticate
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         headers = _headers(scope)
         cookies = _cookies(headers)
@@ -62,36 +66,13 @@ class RequestContextMiddleware(ASGIMiddleware):
         current_locale.set(locale)
         scope["state"]["locale"] = locale
 
-        user, via = await self._authenticate(scope, headers, cookies)
+        user, via = await self.authenticate(scope, headers, cookies)
         scope["user"] = user
         scope["auth"] = via
         method = scope.get("method", "GET")
         if via == "session" and scope["path"].startswith("/api/") and method in CSRF_CHECKED_METHODS:
             self._check_api_csrf(headers, cookies, scope["litestar_app"].state["secret_key"])
         await next_app(scope, receive, send)
-
-    async def _authenticate(
-        self, scope: Scope, headers: dict[str, str], cookies: dict[str, str]
-    ) -> tuple[m.User | None, str | None]:
-        maker: async_sessionmaker[Any] = scope["litestar_app"].state["auth_session_maker"]
-        authorization = headers.get("authorization", "")
-        if authorization:
-            scheme, _sep, secret = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise Unauthorized(_("Send API tokens as 'Authorization: Bearer <token>'."))
-            async with maker() as session:
-                user = await TokenService(session).resolve(secret.strip())
-                await session.commit()
-            if user is None:
-                raise Unauthorized(_("The API token is unknown, expired or revoked."))
-            return user, "token"
-        cookie = cookies.get(SESSION_COOKIE)
-        if cookie:
-            async with maker() as session:
-                user = await SessionService(session).resolve(cookie)
-            if user is not None:
-                return user, "session"
-        return None, None
 
     @staticmethod
     def _check_api_csrf(headers: dict[str, str], cookies: dict[str, str], secret_key: str) -> None:

@@ -1,22 +1,27 @@
 """Who may do what, for which region: the one place permissions are decided.
 
 Controllers guard routes with :func:`requires` (role only); services call :func:`authorize` with
-the region that owns the thing being changed. Both read the same table.
+the region that owns the thing being changed. Both read the same table. Each feature declares its
+own actions in its ``rules.py``; ``store.rules`` collects them into that table, so a new feature
+adds rules without editing this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, true
 
 from store.db import models as m
 
 from .errors import Forbidden, Unauthorized
 
-PROVINCIAL = frozenset({m.Role.PROVINCE_ADMIN, m.Role.PROVINCE_REVIEWER})
+# Role sets the features' rules are written with.
+PROVINCIAL = m.PROVINCIAL_ROLES
 ADMIN = frozenset({m.Role.PROVINCE_ADMIN})
 CITY = frozenset({m.Role.CITY_STAFF})
 ANY_ROLE = frozenset(m.Role)
@@ -29,53 +34,71 @@ class Rule:
     own_region_only: bool = False
 
 
-RULES: dict[str, Rule] = {
-    "regions.manage": Rule(ADMIN),
-    "users.manage": Rule(ADMIN),
-    "tokens.manage": Rule(ANY_ROLE),
-    "apps.create": Rule(CITY, own_region_only=True),
-    "apps.edit": Rule(CITY, own_region_only=True),
-    "apps.submit": Rule(CITY, own_region_only=True),
-    "apps.deprecate": Rule(CITY, own_region_only=True),
-    "versions.publish": Rule(CITY, own_region_only=True),
-    "apps.review": Rule(PROVINCIAL),
-    "apps.read_unpublished": Rule(PROVINCIAL | CITY, own_region_only=True),
-    "apps.read_history": Rule(PROVINCIAL | CITY, own_region_only=True),
-    "stats.read": Rule(PROVINCIAL),
-}
+# action -> rule, for every feature. Empty until ``install`` fills it: lib cannot import the
+# features that declare the rules, so the top of the house (``store.rules``) collects and installs
+# them (see its docstring for who calls it).
+RULES: dict[str, Rule] = {}
+
+
+def install(rules: Mapping[str, Rule]) -> None:
+    """Make ``rules`` the table every check reads (replacing what was there)."""
+    RULES.clear()
+    RULES.update(rules)
+
+
+def _rule(action: str) -> Rule:
+    try:
+        return RULES[action]
+    except KeyError:
+        hint = " (no rules are installed: call store.rules.install() first)" if not RULES else ""
+        raise LookupError(f"no permission rule for {action!r}{hint}") from None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a user may perform an action: nowhere, in every region, or in one region only.
+
+    ``covers`` answers for one thing in Python; ``where`` is the same test as SQL, so a list
+    query and a single check cannot disagree about who sees what.
+    """
+
+    allowed: bool
+    region_code: str | None = None  # None: every region
+
+    def covers(self, region_code: str | None) -> bool:
+        """True for a thing owned by ``region_code`` (None: asking about the role only)."""
+        if not self.allowed:
+            return False
+        return self.region_code is None or region_code is None or region_code == self.region_code
+
+    def where(self, region_column: SQLColumnExpression[str]) -> ColumnElement[bool]:
+        """``covers`` as an SQL condition on the column that holds the owning region."""
+        if not self.allowed:
+            return false()
+        if self.region_code is None:
+            return true()
+        return region_column == self.region_code
+
+
+NOWHERE = Reach(allowed=False)
+EVERYWHERE = Reach(allowed=True)
+
+
+def reach(user: m.User | None, action: str) -> Reach:
+    """Where ``user`` may perform ``action``: the one reading of the table the checks share."""
+    if user is None or not user.is_active:
+        return NOWHERE
+    rule = _rule(action)
+    if user.role not in rule.roles:
+        return NOWHERE
+    if rule.own_region_only and user.role == m.Role.CITY_STAFF:
+        return Reach(allowed=True, region_code=user.region_code)
+    return EVERYWHERE
 
 
 def can(user: m.User | None, action: str, region_code: str | None = None) -> bool:
     """True when ``user`` may perform ``action`` (on something owned by ``region_code``)."""
-    if user is None or not user.is_active:
-        return False
-    rule = RULES[action]
-    if user.role not in rule.roles:
-        return False
-    if rule.own_region_only and user.role == m.Role.CITY_STAFF and region_code is not None:
-        return user.region_code == region_code
-    return True
-
-
-def can_view_app(user: m.User | None, status: str, region_code: str) -> bool:
-    """Published and deprecated apps are public; drafts and submissions only to their own region
-    and provincial staff."""
-    if status in {m.AppStatus.PUBLISHED, m.AppStatus.DEPRECATED}:
-        return True
-    return can(user, "apps.read_unpublished", region_code)
-
-
-def can_view_unreviewed(user: m.User | None, region_code: str) -> bool:
-    """Versions, files and screenshots a reviewer has not approved are shown to the region that
-    publishes them and to provincial staff, like a draft."""
-    return can(user, "apps.read_unpublished", region_code)
-
-
-def can_view_item(user: m.User | None, app_status: str, region_code: str, review_status: str) -> bool:
-    """A version, file or screenshot is public when its app is public and it was approved."""
-    if not can_view_app(user, app_status, region_code):
-        return False
-    return review_status == m.ReviewStatus.APPROVED or can_view_unreviewed(user, region_code)
+    return reach(user, action).covers(region_code)
 
 
 def authorize(user: m.User | None, action: str, region_code: str | None = None) -> None:

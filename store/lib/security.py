@@ -1,4 +1,5 @@
-"""Secrets: argon2id password hashes and high-entropy tokens stored only as SHA-256."""
+"""Secrets: argon2id password hashes and high-entropy tokens stored only as SHA-256; and where a
+browser may be sent back to after a form (never to another site)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,14 @@ def digest(secret: str) -> str:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``default``.
+
+    A ``next`` parameter (sign-in, language switch) must not become an open redirect: browsers
+    read ``//host`` and ``/\\host`` as another site.
+    """
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default

@@ -1,8 +1,13 @@
 """Jinja2 set up once: autoescaping, the i18n extension bound to the request's language, and the
-helpers every page uses (who is signed in, what they may do, the language switch)."""
+helpers every page uses (who is signed in, what they may do, the language switch).
+
+Lib knows no feature: ``create_app`` passes the features' label groups in (``label(group, code)``
+in templates), so a new feature names its codes without editing this module.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,8 @@ from markupsafe import Markup
 
 from store.db import models as m
 
-from . import i18n, policy
+from . import i18n, markdown, policy
+from .labels import LabelBook, LabelGroups
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -56,7 +62,17 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return aware.astimezone(CHINA_TIME).strftime(fmt)
 
 
-def build_environment() -> Environment:
+def human_size(size: int) -> str:
+    """A byte count as people read it (``1.5 MiB``), in the binary units the limits use."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def build_environment(labels: Iterable[LabelGroups] = ()) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "xml"], default=True),
@@ -69,14 +85,11 @@ def build_environment() -> Environment:
         lambda singular, plural, n, **kw: i18n.ngettext(singular, plural, n, **kw),
         newstyle=True,
     )
-    from store.catalog.labels import human_size, label
-    from store.lib import markdown
-
     env.filters["markdown"] = lambda text: Markup(markdown.render(text))  # noqa: S704 - sanitized by nh3
     env.filters["human_size"] = human_size
     env.filters["local_time"] = local_time
     env.globals.update(
-        label=label,
+        label=LabelBook(*labels),
         current_user=current_user,
         can=can,
         url_with=url_with,
@@ -88,8 +101,8 @@ def build_environment() -> Environment:
     return env
 
 
-def template_engine(_: Path | None = None) -> JinjaTemplateEngine:
-    return JinjaTemplateEngine.from_environment(build_environment())
+def template_engine(labels: Iterable[LabelGroups] = ()) -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(build_environment(labels))
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:

@@ -1,6 +1,7 @@
 """The province and its 21 prefecture-level cities (GB/T 2260), as in shared/DOMAIN.md.
 
-Read by the migration that seeds them and by tests that check the seed; never edited at run time.
+Migration 0001 froze its own copy of these rows; tests check the two still agree. Never edited at
+run time. ``PROVINCE_CODE`` is the region provincial staff belong to.
 """
 
 from __future__ import annotations
@@ -40,11 +41,3 @@ CITIES: tuple[CitySeed, ...] = (
     CitySeed("445200", "揭阳", "Jieyang", "east_wing"),
     CitySeed("445300", "云浮", "Yunfu", "north"),
 )
-
-# The zones of "一核一带一区", by the code stored on each region: (Chinese name, English name).
-ZONES: dict[str, tuple[str, str]] = {
-    "core": ("珠三角核心区", "Pearl River Delta core"),
-    "east_wing": ("沿海经济带东翼", "Coastal belt, east wing (East Guangdong)"),
-    "west_wing": ("沿海经济带西翼", "Coastal belt, west wing (West Guangdong)"),
-    "north": ("北部生态发展区", "Northern ecological zone (North Guangdong)"),
-}

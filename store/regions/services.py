@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import OffsetPagination
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
 from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
 from store.lib.i18n import _
+from store.lib.pagination import paginate
 
 CODE_RE = re.compile(r"^\d{6}$")
+
+
+class RegionRepository(SQLAlchemyAsyncRepository[m.Region]):
+    """advanced-alchemy's queries on regions (a page with its total)."""
+
+    model_type = m.Region
+    id_attribute = "code"
 
 
 class RegionService:
@@ -21,17 +31,14 @@ class RegionService:
 
     async def list(
         self, *, level: str | None = None, parent: str | None = None, page: int = 1, per_page: int = 100
-    ) -> tuple[list[m.Region], int]:
+    ) -> OffsetPagination[m.Region]:
         query = select(m.Region)
         if level:
             query = query.where(m.Region.level == level)
         if parent:
             query = query.where(m.Region.parent_code == parent)
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = await self.session.scalars(
-            query.order_by(m.Region.code).offset((page - 1) * per_page).limit(per_page)
-        )
-        return list(rows), total
+        query = query.order_by(m.Region.code)
+        return await paginate(RegionRepository(session=self.session), query, page=page, per_page=per_page)
 
     async def get(self, code: str) -> m.Region:
         region = await self.session.get(m.Region, code) if CODE_RE.match(code) else None

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.artifacts.schemas import VersionOut
 from store.artifacts.services import VersionService
 from store.catalog.schemas import ReviewInput
 from store.catalog.services import AppService
-from store.lib import idempotency
+from store.lib.idempotency import idempotent
 from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import current_user, requires
 
@@ -29,7 +29,7 @@ class ReviewApi(Controller):
     tags = ["review"]
     guards = [requires("apps.review")]
 
-    @get("/review/queue", summary="Everything waiting for a provincial reviewer")
+    @get("/review/queue", name="api_review_queue", summary="Everything waiting for a provincial reviewer")
     async def queue(
         self,
         request: Request[Any, Any, Any],
@@ -38,14 +38,16 @@ class ReviewApi(Controller):
         per_page: int = items_per_page(50, maximum=100),
     ) -> s.QueueOut:
         user = current_user(request)
-        submissions, total = await AppService(db_session).review_queue(user, page=page, per_page=per_page)
+        submissions = await AppService(db_session).review_queue(user, page=page, per_page=per_page)
         queue = await ReviewService(db_session).queue(user)
-        return s.QueueOut.of(submissions, total, queue.releases, queue.screenshots, queue.changed)
+        return s.QueueOut.of(submissions, queue.releases, queue.screenshots, queue.changed)
 
     @post(
         "/apps/{slug:str}/versions/{version:str}/review",
+        name="api_version_review",
         summary="Approve or return a version of a published app (with its files waiting for review)",
     )
+    @idempotent()
     async def review_version(
         self,
         request: Request[Any, Any, Any],
@@ -53,32 +55,32 @@ class ReviewApi(Controller):
         slug: str,
         version: str,
         data: ReviewInput,
-    ) -> Response[Any]:
+    ) -> VersionOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         app = await AppService(db_session).get(slug, user)
         row = await VersionService(db_session).get(app, version, user)
         reviewed = await ReviewService(db_session).review_version(user, app, row, data.decision, data.comment)
-        return await idempotency.answer(
-            db_session, user, request, VersionOut.of(reviewed, unreviewed_visible=True)
-        )
+        return VersionOut.of(reviewed, unreviewed_visible=True)
 
     @post(
-        "/screenshots/{screenshot_id:int}/review", summary="Approve or return a screenshot of a published app"
+        "/screenshots/{screenshot_id:int}/review",
+        name="api_screenshot_review",
+        summary="Approve or return a screenshot of a published app",
     )
+    @idempotent()
     async def review_screenshot(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int, data: ReviewInput
-    ) -> Response[Any]:
-        user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
+    ) -> s.ScreenshotOut:
         app, shot = await ReviewService(db_session).review_screenshot(
-            user, screenshot_id, data.decision, data.comment
+            current_user(request), screenshot_id, data.decision, data.comment
         )
-        return await idempotency.answer(db_session, user, request, s.ScreenshotOut.of(app, shot))
+        return s.ScreenshotOut.of(app, shot)
 
-    @get("/apps/{slug:str}/changes", summary="Edits of a published app since its last review")
+    @get(
+        "/apps/{slug:str}/changes",
+        name="api_app_changes",
+        summary="Edits of a published app since its last review",
+    )
     async def changes(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> s.ChangesOut:
@@ -86,17 +88,17 @@ class ReviewApi(Controller):
         return s.ChangesOut.of(app, await ReviewService(db_session).changes_since_review(app))
 
     @post(
-        "/apps/{slug:str}/changes/seen", summary="Mark a published app's edits since its last review as seen"
+        "/apps/{slug:str}/changes/seen",
+        name="api_changes_seen",
+        summary="Mark a published app's edits since its last review as seen",
     )
+    @idempotent()
     async def mark_seen(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
-    ) -> Response[Any]:
+    ) -> s.ChangesOut:
         user = current_user(request)
-        if replayed := await idempotency.replay(db_session, user, request):
-            return replayed
         app = await AppService(db_session).get(slug, user)
-        seen = await ReviewService(db_session).mark_changes_seen(user, app)
-        return await idempotency.answer(db_session, user, request, s.ChangesOut.of(app, seen))
+        return s.ChangesOut.of(app, await ReviewService(db_session).mark_changes_seen(user, app))
 
 
 REVIEW_API = [ReviewApi]

@@ -1,25 +1,41 @@
 """Review pages: the provincial review queue, and a reviewer's decisions on what was added to or
-changed in a published app (the forms live on the app and version pages)."""
+changed in a published app (the forms live on the app and version pages); and what the app page
+shows a reviewer (``app_page_section``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.artifacts.pages import version_page
 from store.artifacts.services import VersionService
-from store.catalog.pages import app_page, version_page
+from store.catalog.pages import app_page
 from store.catalog.services import AppService
+from store.db import models as m
+from store.lib import policy
 from store.lib.errors import AppError
-from store.lib.forms import form_data, form_errors
+from store.lib.forms import form_data, redirect_to, rerender
 from store.lib.pagination import Page, PageNumber
 from store.lib.policy import current_user, requires
 
 from .services import ReviewService
 
 PER_PAGE = 50
+
+
+async def app_page_section(db_session: AsyncSession, app: m.App, user: m.User | None) -> dict[str, Any]:
+    """For a reviewer, the app page's releases waiting for review and the edits made since the
+    last review (with the actions on them); nothing for anyone else."""
+    if not policy.can(user, "apps.review"):
+        return {"pending_releases": [], "changes": None}
+    reviews = ReviewService(db_session)
+    return {
+        "pending_releases": await reviews.pending_in(app),
+        "changes": await reviews.changes_since_review(app),
+    }
 
 
 class ReviewPages(Controller):
@@ -31,11 +47,11 @@ class ReviewPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, page: PageNumber = 1
     ) -> Template:
         user = current_user(request)
-        apps, total = await AppService(db_session).review_queue(user, page=page, per_page=PER_PAGE)
+        found = await AppService(db_session).review_queue(user, page=page, per_page=PER_PAGE)
         queue = await ReviewService(db_session).queue(user)
         return Template(
-            "catalog/review_queue.html",
-            context={"apps": apps, "page": Page(page, PER_PAGE, total), "queue": queue},
+            "review/queue.html",
+            context={"apps": found.items, "page": Page.of(found), "queue": queue},
         )
 
     @post("/apps/{slug:str}/versions/{version:str}/review", name="version_review")
@@ -51,11 +67,8 @@ class ReviewPages(Controller):
                 user, app, row, form.get("decision", ""), form.get("comment", "")
             )
         except AppError as exc:
-            await db_session.rollback()
-            return await version_page(
-                request, db_session, slug, version, errors=form_errors(exc), status_code=exc.status_code
-            )
-        return Redirect(path="/review")
+            return await rerender(db_session, exc, version_page, request, db_session, slug, version)
+        return redirect_to(request, "review_queue")
 
     @post("/screenshots/{screenshot_id:int}/review", name="screenshot_review")
     async def review_screenshot(
@@ -64,19 +77,17 @@ class ReviewPages(Controller):
         user = current_user(request)
         form = await form_data(request)
         service = ReviewService(db_session)
+        # Looked up first: a refused decision is shown on the screenshot's app page.
+        slug = await service.slug_of_screenshot(screenshot_id)
         try:
             app, _shot = await service.review_screenshot(
                 user, screenshot_id, form.get("decision", ""), form.get("comment", "")
             )
         except AppError as exc:
-            await db_session.rollback()
-            slug = await service.slug_of_screenshot(screenshot_id)
             if slug is None:
                 raise
-            return await app_page(
-                request, db_session, slug, errors=form_errors(exc), status_code=exc.status_code
-            )
-        return Redirect(path=f"/apps/{app.slug}#screenshots")
+            return await rerender(db_session, exc, app_page, request, db_session, slug)
+        return redirect_to(request, "app_detail", slug=app.slug, anchor="screenshots")
 
     @post("/apps/{slug:str}/changes/seen", name="changes_seen")
     async def mark_seen(
@@ -87,11 +98,8 @@ class ReviewPages(Controller):
         try:
             await ReviewService(db_session).mark_changes_seen(user, app)
         except AppError as exc:
-            await db_session.rollback()
-            return await app_page(
-                request, db_session, slug, errors=form_errors(exc), status_code=exc.status_code
-            )
-        return Redirect(path="/review")
+            return await rerender(db_session, exc, app_page, request, db_session, slug)
+        return redirect_to(request, "review_queue")
 
 
 REVIEW_PAGES = [ReviewPages]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from advanced_alchemy.service import OffsetPagination
 
 from store.artifacts.schemas import ArtifactOut
 from store.catalog.schemas import AppSummary, AuditOut
@@ -92,15 +93,14 @@ class QueueOut(msgspec.Struct):
     @classmethod
     def of(
         cls,
-        submissions: list[m.App],
-        total: int,
+        submissions: OffsetPagination[m.App],
         releases: list[PendingRelease],
         screenshots: list[PendingScreenshot],
         changed: list[ChangedApp],
     ) -> QueueOut:
         return cls(
-            submissions=[AppSummary.of(a) for a in submissions],
-            submissions_total=total,
+            submissions=[AppSummary.of(a) for a in submissions.items],
+            submissions_total=submissions.total,
             pending_versions=[PendingReleaseOut.of(r) for r in releases],
             pending_screenshots=[ScreenshotOut.of(p.app, p.screenshot) for p in screenshots],
             changed_apps=[ChangesOut.of(c.app, c.changes) for c in changed],

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.catalog import audit, lifecycle
 from store.db import models as m
 from store.lib import policy
-from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
+from store.lib.errors import Conflict, NotFound
 from store.lib.i18n import _
 
 # Audit actions after which a public app's edits count as seen by the province.
@@ -27,16 +27,6 @@ REVIEW_MARKS = ("approved", "changes_seen")
 LIVE_CHANGES = ("edited",)
 # Each kind of work in the queue is bounded; the oldest come first.
 QUEUE_LIMIT = 200
-
-
-def checked_decision(decision: str, comment: str) -> tuple[str, str]:
-    """The decision and trimmed comment, or 422: approve or return, and a return says why."""
-    if decision not in lifecycle.REVIEW_DECISIONS:
-        raise ValidationFailed(details=[field_error("decision", _("Choose approve or return."))])
-    comment = comment.strip()
-    if decision == "return" and not comment:
-        raise ValidationFailed(details=[field_error("comment", _("Say what the publisher should change."))])
-    return decision, comment
 
 
 @dataclass(frozen=True)
@@ -243,7 +233,7 @@ class ReviewService:
         """Approve or return a version of a public app with its files that wait for review (or,
         in an approved version, only the files added since)."""
         policy.authorize(user, "apps.review")
-        decision, comment = checked_decision(decision, comment)
+        decision, comment = lifecycle.checked_decision(decision, comment)
         self._check_reviewed_separately(app)
         before = version.review_status
         after = lifecycle.next_review_status(before, decision)
@@ -282,7 +272,7 @@ class ReviewService:
         self, user: m.User | None, screenshot_id: int, decision: str, comment: str
     ) -> tuple[m.App, m.Screenshot]:
         policy.authorize(user, "apps.review")
-        decision, comment = checked_decision(decision, comment)
+        decision, comment = lifecycle.checked_decision(decision, comment)
         shot = await self.session.get(m.Screenshot, screenshot_id)
         app = await self.session.get(m.App, shot.app_id) if shot else None
         if shot is None or app is None:

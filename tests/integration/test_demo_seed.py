@@ -66,8 +66,8 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
     assert returned and returned >= 1
 
     # The review queue has work; the life cycle's corners are there.
-    queue, total = await AppService(db).review_queue(reviewer)
-    assert total >= 2 and all(a.status == m.AppStatus.SUBMITTED for a in queue)
+    queue = await AppService(db).review_queue(reviewer)
+    assert queue.total >= 2 and all(a.status == m.AppStatus.SUBMITTED for a in queue.items)
     deprecated = next(a for a in apps if a.status == m.AppStatus.DEPRECATED)
     assert deprecated.successor is not None and deprecated.successor.status == m.AppStatus.PUBLISHED
     assert deprecated.deprecation_reason

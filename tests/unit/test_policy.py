@@ -1,4 +1,8 @@
-"""The policy table, checked for every action × role × own/other region without a database."""
+"""The policy table, checked for every action × role × own/other region without a database.
+
+The table is the one the app and the CLI install: every feature's rules, collected by
+``store.rules`` (no web app is started).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import pytest
 from store.db import models as m
 from store.lib import policy
 from store.lib.errors import Forbidden, Unauthorized
+from store.rules import collect_rules, install
+
+install()
 
 OWN, OTHER = "440300", "440100"
 
@@ -44,7 +51,7 @@ def _user(role: str, active: bool = True) -> m.User:
 
 
 def test_every_rule_is_covered_by_this_test() -> None:
-    assert set(ALLOWED) == set(policy.RULES)
+    assert set(ALLOWED) == set(collect_rules()) == set(policy.RULES)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +78,27 @@ def test_forbidden_is_raised_for_the_wrong_region() -> None:
     with pytest.raises(Forbidden):
         policy.authorize(_user("city_staff"), "apps.edit", OTHER)
     policy.authorize(_user("city_staff"), "apps.edit", OWN)
+
+
+def _sql(condition: object) -> str:
+    return str(condition.compile(compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "target"),
+    list(itertools.product(ALLOWED, [r.value for r in m.Role], ["own", "other"])),
+)
+def test_the_sql_form_of_a_rule_says_what_the_check_says(action: str, role: str, target: str) -> None:
+    """Lists filter with ``reach(...).where``; it must admit exactly the regions ``can`` admits."""
+    region = OWN if target == "own" else OTHER
+    reach = policy.reach(_user(role), action)
+    sql = _sql(reach.where(m.App.region_code))
+    assert reach.covers(region) is policy.can(_user(role), action, region)
+    if not reach.allowed:
+        assert sql == "false"
+    elif reach.region_code is None:
+        assert sql == "true"
+    else:
+        assert sql == f"apps.region_code = '{reach.region_code}'"
+        assert reach.covers(region) is (region == reach.region_code)
+    assert _sql(policy.reach(None, action).where(m.App.region_code)) == "false"

@@ -1,4 +1,4 @@
-"""The life-cycle tables (catalog/lifecycle.py), the review gate's visibility rule (policy) and
+"""The life-cycle tables (catalog/lifecycle.py), the review gate's visibility rule (catalog/rules.py) and
 the merged before/after of edits, checked without a database."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ import itertools
 
 import pytest
 
-from store.catalog import lifecycle
+from store.catalog import lifecycle, rules
 from store.db import models as m
-from store.lib import policy
 from store.lib.errors import ValidationFailed
-from store.review.services import checked_decision, merged_diff
+from store.review.services import merged_diff
 
 PENDING, APPROVED, RETURNED = m.ReviewStatus.PENDING, m.ReviewStatus.APPROVED, m.ReviewStatus.RETURNED
 REVIEW_ACTIONS = ("approve", "return", "resubmit")
@@ -85,13 +84,13 @@ SEES_UNREVIEWED = {"publisher", "reviewer", "admin"}
 )
 def test_what_a_published_app_shows_to_whom(viewer: str, status: str) -> None:
     expected = status == APPROVED or viewer in SEES_UNREVIEWED
-    assert policy.can_view_item(VIEWERS[viewer], m.AppStatus.PUBLISHED, "440300", status) is expected
+    assert rules.can_view_item(VIEWERS[viewer], m.AppStatus.PUBLISHED, "440300", status) is expected
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_nothing_of_a_draft_shows_outside_its_region_even_if_approved(viewer: str) -> None:
     expected = viewer in SEES_UNREVIEWED
-    assert policy.can_view_item(VIEWERS[viewer], m.AppStatus.DRAFT, "440300", APPROVED) is expected
+    assert rules.can_view_item(VIEWERS[viewer], m.AppStatus.DRAFT, "440300", APPROVED) is expected
 
 
 def _edit(**changes: list[object]) -> m.AuditEntry:
@@ -120,9 +119,9 @@ def test_a_decision_is_approve_or_return_and_a_return_says_why(
     decision: str, comment: str, field: str | None
 ) -> None:
     if field is None:
-        assert checked_decision(decision, comment) == (decision, comment.strip())
+        assert lifecycle.checked_decision(decision, comment) == (decision, comment.strip())
         return
     with pytest.raises(ValidationFailed) as caught:
-        checked_decision(decision, comment)
+        lifecycle.checked_decision(decision, comment)
     assert isinstance(caught.value.details, list)
     assert caught.value.details[0]["field"] == field

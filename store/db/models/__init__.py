@@ -20,10 +20,11 @@ from ._login_throttle import LoginThrottle
 from ._region import Region, RegionLevel, Zone
 from ._screenshot import Screenshot
 from ._session import UserSession
-from ._user import Role, User
+from ._user import PROVINCIAL_ROLES, Role, User
 from ._version import Artifact, ArtifactKind, ReviewStatus, Version
 
 __all__ = [
+    "PROVINCIAL_ROLES",
     "ApiToken",
     "App",
     "AppKind",

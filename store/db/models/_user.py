@@ -19,6 +19,10 @@ class Role(StrEnum):
     CITY_STAFF = "city_staff"
 
 
+# The roles that act for the whole province rather than one city (the policy's role sets read it).
+PROVINCIAL_ROLES: frozenset[str] = frozenset({Role.PROVINCE_ADMIN, Role.PROVINCE_REVIEWER})
+
+
 class User(Base, TimestampMixin):
     __tablename__ = "users"
 
@@ -34,7 +38,3 @@ class User(Base, TimestampMixin):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
     region: Mapped[Region] = relationship(lazy="joined")
-
-    @property
-    def is_provincial(self) -> bool:
-        return self.role in {Role.PROVINCE_ADMIN, Role.PROVINCE_REVIEWER}
