@@ -143,7 +143,7 @@ def users_set_password(username: str, password_stdin: bool) -> None:
 
     async def work(session: AsyncSession) -> None:
         service = UserService(session)
-        user = await service.by_username(username)
+        user = await service.find_by_username(username)
         if user is None:
             raise NotFound("No user with this username.")
         await service.set_password(user, password)

@@ -58,7 +58,7 @@ async def _seed_users(session: AsyncSession) -> list[tuple[str, str, str, str]]:
     service = UserService(session)
     created = []
     for username, role, region, display_name in DEMO_USERS:
-        if await service.by_username(username) is not None:
+        if await service.find_by_username(username) is not None:
             continue
         password = generate_password()
         user = await service.create(

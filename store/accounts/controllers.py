@@ -58,7 +58,7 @@ class AuthApi(Controller):
         guards=[json_from_this_site],
     )
     async def login(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.LoginRequest
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.LoginIn
     ) -> Response[s.UserOut]:
         user, secret = await sign_in(request, db_session, data.username, data.password)
         response = Response(s.UserOut.of(user), status_code=200)
@@ -94,7 +94,7 @@ class TokensApi(Controller):
     async def list_tokens(
         self, request: Request[Any, Any, Any], db_session: AsyncSession
     ) -> list[s.TokenOut]:
-        return [s.TokenOut.of(t) for t in await TokenService(db_session).list(signed_in_user(request))]
+        return [s.TokenOut.of(t) for t in await TokenService(db_session).list_tokens(signed_in_user(request))]
 
     @post(
         "/",
@@ -104,7 +104,7 @@ class TokensApi(Controller):
         cache_control=SECRET_SHOWN,
     )
     async def create_token(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.TokenCreate
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.TokenCreateIn
     ) -> s.IssuedTokenOut:
         issued = await TokenService(db_session).issue(
             signed_in_user(request), data.name, data.expires_in_days
@@ -129,14 +129,14 @@ class UsersApi(Controller):
         db_session: AsyncSession,
         page: PageNumber = 1,
         per_page: int = items_per_page(50, maximum=100),
-    ) -> s.UserPage:
-        found = await UserService(db_session).list(page=page, per_page=per_page)
-        return s.UserPage(
+    ) -> s.UserPageOut:
+        found = await UserService(db_session).list_users(page=page, per_page=per_page)
+        return s.UserPageOut(
             items=[s.UserOut.of(u) for u in found.items], total=found.total, page=page, per_page=per_page
         )
 
     @post("/", name="api_user_create", summary="Create a user", status_code=HTTP_201_CREATED)
-    async def create_user(self, db_session: AsyncSession, data: s.UserCreate) -> s.UserOut:
+    async def create_user(self, db_session: AsyncSession, data: s.UserCreateIn) -> s.UserOut:
         user = await UserService(db_session).create(
             username=data.username,
             role=data.role,
@@ -159,7 +159,7 @@ class UsersApi(Controller):
             "revokes their API tokens."
         ),
     )
-    async def update_user(self, db_session: AsyncSession, user_id: int, data: s.UserUpdate) -> s.UserOut:
+    async def update_user(self, db_session: AsyncSession, user_id: int, data: s.UserUpdateIn) -> s.UserOut:
         service = UserService(db_session)
         user = await service.get(user_id)
         if data.password is not None:

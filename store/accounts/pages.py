@@ -92,7 +92,7 @@ class AccountPages(Controller):
         notice: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        tokens = await TokenService(db_session).list(signed_in_user(request))
+        tokens = await TokenService(db_session).list_tokens(signed_in_user(request))
         return Template(
             "accounts/account.html",
             context={"tokens": tokens, "new_secret": new_secret, "errors": errors or {}, "notice": notice},
@@ -170,7 +170,7 @@ async def _users_page(
     status_code: int = 200,
 ) -> Template:
     """The list of users with the form to add one (``form``: what was posted, shown again)."""
-    users = await UserService(db_session).list(page=page, per_page=USERS_PER_PAGE)
+    users = await UserService(db_session).list_users(page=page, per_page=USERS_PER_PAGE)
     return Template(
         "accounts/admin_users.html",
         context={

@@ -15,12 +15,12 @@ RoleName = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 RegionCode = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 440300")]
 
 
-class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
     password: Password
 
 
-class RegionRef(msgspec.Struct):
+class RegionRefOut(msgspec.Struct):
     code: str
     name: str
     level: str
@@ -31,7 +31,7 @@ class UserOut(msgspec.Struct):
     username: str
     display_name: str
     role: str
-    region: RegionRef
+    region: RegionRefOut
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -43,14 +43,14 @@ class UserOut(msgspec.Struct):
             username=user.username,
             display_name=user.display_name,
             role=user.role,
-            region=RegionRef(code=user.region.code, name=user.region.name, level=user.region.level),
+            region=RegionRefOut(code=user.region.code, name=user.region.name, level=user.region.level),
             is_active=user.is_active,
             created_at=user.created_at,
             last_login_at=user.last_login_at,
         )
 
 
-class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
     role: RoleName
     password: Password
@@ -58,7 +58,7 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
     display_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
-class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True):
     role: RoleName | None = None
     region: RegionCode | None = None
     display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
@@ -68,14 +68,14 @@ class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
     revoke_tokens: bool = True
 
 
-class UserPage(msgspec.Struct):
+class UserPageOut(msgspec.Struct):
     items: list[UserOut]
     total: int
     page: int
     per_page: int
 
 
-class TokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+class TokenCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] | None = None
 

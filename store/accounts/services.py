@@ -62,10 +62,10 @@ class UserService:
             raise NotFound(_("No user with this id."))
         return user
 
-    async def by_username(self, username: str) -> m.User | None:
+    async def find_by_username(self, username: str) -> m.User | None:
         return await self.session.scalar(select(m.User).where(m.User.username == username))
 
-    async def list(self, *, page: int = 1, per_page: int = 50) -> OffsetPagination[m.User]:
+    async def list_users(self, *, page: int = 1, per_page: int = 50) -> OffsetPagination[m.User]:
         query = select(m.User).order_by(m.User.username)
         return await paginate(UserRepository(session=self.session), query, page=page, per_page=per_page)
 
@@ -111,7 +111,7 @@ class UserService:
         check_password_strength(password)
         region = await self._check_role_region(role, region_code)
         taken = Conflict(_("The username %(username)s is already taken."), username=username)
-        if await self.by_username(username) is not None:
+        if await self.find_by_username(username) is not None:
             raise taken
         user = m.User(
             username=username,
@@ -239,7 +239,7 @@ class TokenService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def list(self, user: m.User) -> list[m.ApiToken]:
+    async def list_tokens(self, user: m.User) -> list[m.ApiToken]:
         rows = await self.session.scalars(
             select(m.ApiToken).where(m.ApiToken.user_id == user.id).order_by(m.ApiToken.created_at.desc())
         )

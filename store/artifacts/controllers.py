@@ -74,7 +74,7 @@ class VersionsApi(Controller):
         see_all = can_view_unreviewed(user, app.region_code)
         return [
             s.VersionOut.of(v, unreviewed_visible=see_all)
-            for v in await VersionService(db_session).of_app(app, user)
+            for v in await VersionService(db_session).list_for_app(app, user)
         ]
 
     @post(
@@ -85,7 +85,7 @@ class VersionsApi(Controller):
     )
     @idempotent(HTTP_201_CREATED)
     async def create_version(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.VersionInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.VersionIn
     ) -> s.VersionOut:
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)
@@ -125,7 +125,7 @@ class VersionsApi(Controller):
         db_session: AsyncSession,
         slug: str,
         version: str,
-        data: s.YankInput,
+        data: s.YankIn,
     ) -> s.VersionOut:
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)

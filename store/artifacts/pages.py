@@ -32,9 +32,9 @@ async def app_page_section(db_session: AsyncSession, app: m.App, user: m.User | 
     """The app page's versions (the latest marked) and screenshots, as this user may see them."""
     catalog = AppService(db_session)
     return {
-        "versions": await VersionService(db_session).of_app(app, user),
-        "latest": await catalog.latest_version(app),
-        "screenshots": await catalog.screenshots(app, user),
+        "versions": await VersionService(db_session).list_for_app(app, user),
+        "latest": await catalog.find_latest_version(app),
+        "screenshots": await catalog.list_screenshots(app, user),
     }
 
 

@@ -10,14 +10,14 @@ import msgspec
 from store.db import models as m
 
 
-class VersionInput(msgspec.Struct, forbid_unknown_fields=True):
+class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
     version: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     release_notes: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
     release_date: date | None = None
     min_requirements: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
 
 
-class YankInput(msgspec.Struct, forbid_unknown_fields=True):
+class YankIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=5000)]
 
 

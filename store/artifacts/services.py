@@ -64,7 +64,7 @@ class VersionService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def of_app(self, app: m.App, user: m.User | None) -> list[m.Version]:
+    async def list_for_app(self, app: m.App, user: m.User | None) -> list[m.Version]:
         """The versions this user may see, newest first: approved ones, and to the publisher's
         region and provincial staff also those waiting for review or returned."""
         query = select(m.Version).where(

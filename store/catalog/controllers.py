@@ -26,8 +26,8 @@ KindFilter = Literal["application", "component", "capability"]
 async def app_out(service: AppService, app: m.App, user: m.User | None) -> s.AppOut:
     """The app as ``user`` may see it (screenshots waiting for review only for its publisher and
     provincial staff)."""
-    latest = await service.latest_version(app)
-    return s.AppOut.of(app, latest.version if latest else None, await service.screenshots(app, user))
+    latest = await service.find_latest_version(app)
+    return s.AppOut.of(app, latest.version if latest else None, await service.list_screenshots(app, user))
 
 
 class AppsApi(Controller):
@@ -50,7 +50,7 @@ class AppsApi(Controller):
         status: StatusFilter = "published",
         page: PageNumber = 1,
         per_page: int = items_per_page(20, maximum=100),
-    ) -> s.AppPage:
+    ) -> s.AppPageOut:
         filters = AppFilters(
             category=category,
             region=region,
@@ -62,11 +62,14 @@ class AppsApi(Controller):
             q=q,
             status=status,
         )
-        found = await AppService(db_session).browse(
+        found = await AppService(db_session).list_apps(
             filters, current_user(request), page=page, per_page=per_page
         )
-        return s.AppPage(
-            items=[s.AppSummary.of(a) for a in found.items], total=found.total, page=page, per_page=per_page
+        return s.AppPageOut(
+            items=[s.AppSummaryOut.of(a) for a in found.items],
+            total=found.total,
+            page=page,
+            per_page=per_page,
         )
 
     @post(
@@ -77,7 +80,7 @@ class AppsApi(Controller):
     )
     @idempotent(HTTP_201_CREATED)
     async def create_app(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.AppInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: s.AppIn
     ) -> s.AppOut:
         service = AppService(db_session)
         user = current_user(request)
@@ -96,7 +99,7 @@ class AppsApi(Controller):
         guards=[signed_in],
     )
     async def update_app(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.AppInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.AppIn
     ) -> s.AppOut:
         service = AppService(db_session)
         user = current_user(request)
@@ -124,7 +127,7 @@ class AppsApi(Controller):
     )
     @idempotent()
     async def review(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.ReviewInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.ReviewIn
     ) -> s.AppOut:
         user = current_user(request)
         service = AppService(db_session)
@@ -139,7 +142,7 @@ class AppsApi(Controller):
     )
     @idempotent()
     async def deprecate(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.DeprecateInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str, data: s.DeprecateIn
     ) -> s.AppOut:
         user = current_user(request)
         service = AppService(db_session)
@@ -157,7 +160,7 @@ class AppsApi(Controller):
     ) -> list[s.AuditOut]:
         service = AppService(db_session)
         user = current_user(request)
-        entries = await service.history(await service.get(slug, user), user)
+        entries = await service.list_history(await service.get(slug, user), user)
         return [s.AuditOut.of(e) for e in entries]
 
 

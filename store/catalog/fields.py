@@ -1,8 +1,8 @@
 """An app's fields, in one place: the lists the history, the form and the validation use are
-derived from ``AppInput`` (what a publisher may send) and the ``App`` model (how long each text
+derived from ``AppIn`` (what a publisher may send) and the ``App`` model (how long each text
 may be, which values the database cannot do without).
 
-Adding a field to an app: the model column (and its migration), ``AppInput`` (and ``AppOut`` if
+Adding a field to an app: the model column (and its migration), ``AppIn`` (and ``AppOut`` if
 the API shows it), the form template, and, only if it needs them, a rule in ``validation.py``, a
 ``CHOICES`` entry below (a closed vocabulary) or a ``TEXT_LIMITS`` entry (a ``Text`` column,
 which has no length of its own). The history, the form's text fields, the length limits and the
@@ -18,12 +18,12 @@ from sqlalchemy import ColumnElement, String
 from store.db import models as m
 
 from . import constants as c
-from .schemas import AppInput
+from .schemas import AppIn
 
 _COLUMNS = m.App.__table__.columns
 
 # Everything a publisher sends, in the form's order.
-SENT: tuple[str, ...] = AppInput.__struct_fields__
+SENT: tuple[str, ...] = AppIn.__struct_fields__
 # What the history records of an app: all of it but the slug, which is chosen once and never
 # changes (links to the app must keep working).
 EDITABLE: tuple[str, ...] = tuple(name for name in SENT if name != "slug")

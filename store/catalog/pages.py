@@ -136,7 +136,7 @@ class CatalogPages(Controller):
     ) -> Template:
         params = {k: (request.query_params.get(k) or "").strip() or None for k in FILTER_KEYS}
         filters = AppFilters(**params)  # type: ignore[arg-type]
-        found = await AppService(db_session).browse(
+        found = await AppService(db_session).list_apps(
             filters, current_user(request), page=page, per_page=per_page
         )
         cities = list(
@@ -158,7 +158,7 @@ class CatalogPages(Controller):
     async def my_apps(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, page: PageNumber = 1
     ) -> Template:
-        found = await AppService(db_session).browse(
+        found = await AppService(db_session).list_apps(
             AppFilters(status="all_mine"), current_user(request), page=page, per_page=50
         )
         return Template("catalog/mine.html", context={"apps": found.items, "page": Page.of(found)})
@@ -254,7 +254,7 @@ class CatalogPages(Controller):
         service = AppService(db_session)
         user = current_user(request)
         app = await service.get(slug, user)
-        entries = await service.history(app, user)
+        entries = await service.list_history(app, user)
         return Template("catalog/history.html", context={"app": app, "entries": list(reversed(entries))})
 
 

@@ -22,19 +22,22 @@ Item = Annotated[str, msgspec.Meta(max_length=50)]
 Items = Annotated[list[Item], msgspec.Meta(max_length=c.MAX_LIST_INPUT)]
 
 
-class ReferencePrice(msgspec.Struct, forbid_unknown_fields=True):
+class ReferencePriceIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(max_length=200)]
     amount_yuan: Decimal
     year: int | None = None
 
 
-class Xinchuang(msgspec.Struct, forbid_unknown_fields=True):
+ReferencePrices = Annotated[list[ReferencePriceIn], msgspec.Meta(max_length=c.MAX_LIST_INPUT)]
+
+
+class XinchuangIn(msgspec.Struct, forbid_unknown_fields=True):
     cpus: Items = msgspec.field(default_factory=list)
     os: Items = msgspec.field(default_factory=list)
     databases: Items = msgspec.field(default_factory=list)
 
 
-class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class AppIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Create (required fields checked in validation) or PATCH (only the fields sent)."""
 
     kind: Short | None = None
@@ -56,11 +59,11 @@ class AppInput(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     offering: Short | None = None
     price_yuan: Decimal | None = None
     deployment_fee_yuan: Decimal | None = None
-    reference_prices: Annotated[list[ReferencePrice], msgspec.Meta(max_length=c.MAX_LIST_INPUT)] | None = None
+    reference_prices: ReferencePrices | None = None
     deployment_modes: Items | None = None
     tech_stack: Items | None = None
     requirements: Long | None = None
-    xinchuang: Xinchuang | None = None
+    xinchuang: XinchuangIn | None = None
     integrations: Items | None = None
     docs_url: Url | None = None
     source_url: Url | None = None
@@ -81,24 +84,24 @@ def _from_app(cls: type[StructT], app: m.App, **computed: Any) -> StructT:
     return cls(**values)
 
 
-class ReviewInput(msgspec.Struct, forbid_unknown_fields=True):
+class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
     decision: Annotated[str, msgspec.Meta(max_length=20, description="approve or return")]
     comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
 
 
-class DeprecateInput(msgspec.Struct, forbid_unknown_fields=True):
+class DeprecateIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=5000)]
     successor: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
-class RegionBrief(msgspec.Struct):
+class RegionBriefOut(msgspec.Struct):
     code: str
     name: str
     zone: str | None
     is_east_west_north: bool
 
     @classmethod
-    def of(cls, region: m.Region) -> RegionBrief:
+    def of(cls, region: m.Region) -> RegionBriefOut:
         return cls(
             code=region.code, name=region.name, zone=region.zone, is_east_west_north=region.is_east_west_north
         )
@@ -114,7 +117,7 @@ class AppOut(msgspec.Struct):
     description_html: str
     category: str
     tags: list[str]
-    region: RegionBrief
+    region: RegionBriefOut
     department: str
     contact_name: str
     contact_phone: str
@@ -152,7 +155,7 @@ class AppOut(msgspec.Struct):
         return _from_app(
             cls,
             app,
-            region=RegionBrief.of(app.region),
+            region=RegionBriefOut.of(app.region),
             description_html=markdown.render(app.description),
             successor=app.successor.slug if app.successor else None,
             latest_version=latest_version,
@@ -171,7 +174,7 @@ class AppOut(msgspec.Struct):
         )
 
 
-class AppSummary(msgspec.Struct):
+class AppSummaryOut(msgspec.Struct):
     slug: str
     kind: str
     name: str
@@ -179,19 +182,19 @@ class AppSummary(msgspec.Struct):
     summary: str
     category: str
     tags: list[str]
-    region: RegionBrief
+    region: RegionBriefOut
     maturity: str
     status: str
     xinchuang: dict[str, list[str]]
     published_at: datetime | None
 
     @classmethod
-    def of(cls, app: m.App) -> AppSummary:
-        return _from_app(cls, app, region=RegionBrief.of(app.region))
+    def of(cls, app: m.App) -> AppSummaryOut:
+        return _from_app(cls, app, region=RegionBriefOut.of(app.region))
 
 
-class AppPage(msgspec.Struct):
-    items: list[AppSummary]
+class AppPageOut(msgspec.Struct):
+    items: list[AppSummaryOut]
     total: int
     page: int
     per_page: int

@@ -110,7 +110,7 @@ class AppService:
             condition = condition & (m.AppLabel.value == value)
         return exists().where(condition)
 
-    async def browse(
+    async def list_apps(
         self, filters: AppFilters, user: m.User | None, *, page: int = 1, per_page: int = 20
     ) -> OffsetPagination[m.App]:
         order = (
@@ -121,14 +121,16 @@ class AppService:
         query = self._filtered(filters, user).order_by(*order)
         return await paginate(AppRepository(session=self.session), query, page=page, per_page=per_page)
 
-    async def review_queue(
+    async def list_submissions(
         self, user: m.User | None, *, page: int = 1, per_page: int = 50
     ) -> OffsetPagination[m.App]:
         """Submissions waiting for review, oldest first."""
         policy.authorize(user, "apps.review")
-        return await self.browse(AppFilters(status=m.AppStatus.SUBMITTED), user, page=page, per_page=per_page)
+        return await self.list_apps(
+            AppFilters(status=m.AppStatus.SUBMITTED), user, page=page, per_page=per_page
+        )
 
-    async def history(self, app: m.App, user: m.User | None) -> list[m.AuditEntry]:
+    async def list_history(self, app: m.App, user: m.User | None) -> list[m.AuditEntry]:
         """Shown to the publisher and provincial staff only."""
         policy.authorize(user, "apps.read_history", app.region_code)
         rows = await self.session.scalars(
@@ -138,7 +140,7 @@ class AppService:
         )
         return list(rows)
 
-    async def screenshots(self, app: m.App, user: m.User | None) -> list[m.Screenshot]:
+    async def list_screenshots(self, app: m.App, user: m.User | None) -> list[m.Screenshot]:
         """The screenshots this user may see: approved ones, and to the publisher's region and
         provincial staff also those waiting for review."""
         query = select(m.Screenshot).where(
@@ -147,7 +149,7 @@ class AppService:
         )
         return list(await self.session.scalars(query.order_by(m.Screenshot.id)))
 
-    async def latest_version(self, app: m.App) -> m.Version | None:
+    async def find_latest_version(self, app: m.App) -> m.Version | None:
         """The highest version by semver that is not yanked and that the public gets: approved,
         or, while the app itself awaits approval, pending (approving the app approves it)."""
         shown = (

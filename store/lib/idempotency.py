@@ -169,7 +169,7 @@ def idempotent(
 
         @post("/", guards=[requires("apps.create")])
         @idempotent(HTTP_201_CREATED)
-        async def create_app(self, request: Request, db_session: AsyncSession, data: AppInput) -> AppOut:
+        async def create_app(self, request: Request, db_session: AsyncSession, data: AppIn) -> AppOut:
             ...
 
     The handler takes ``request`` and ``db_session`` and returns its answer: a schema, sent with

@@ -30,9 +30,11 @@ class RegionsApi(Controller):
         parent: str | None = None,
         page: PageNumber = 1,
         per_page: int = items_per_page(100, maximum=500),
-    ) -> s.RegionPage:
-        found = await RegionService(db_session).list(level=level, parent=parent, page=page, per_page=per_page)
-        return s.RegionPage(
+    ) -> s.RegionPageOut:
+        found = await RegionService(db_session).list_regions(
+            level=level, parent=parent, page=page, per_page=per_page
+        )
+        return s.RegionPageOut(
             items=[s.RegionOut.of(r) for r in found.items], total=found.total, page=page, per_page=per_page
         )
 
@@ -47,7 +49,7 @@ class RegionsApi(Controller):
         status_code=HTTP_201_CREATED,
         guards=[requires("regions.manage")],
     )
-    async def add_district(self, db_session: AsyncSession, data: s.DistrictCreate) -> s.RegionOut:
+    async def add_district(self, db_session: AsyncSession, data: s.DistrictCreateIn) -> s.RegionOut:
         region = await RegionService(db_session).add_district(
             parent_code=data.parent_code, code=data.code, name=data.name, name_en=data.name_en
         )

@@ -26,7 +26,7 @@ async def _regions_page(
     status_code: int = 200,
 ) -> Template:
     """The cities with their districts, in ``template`` (the public list or the admin form)."""
-    regions = (await RegionService(db_session).list(per_page=10_000)).items
+    regions = (await RegionService(db_session).list_regions(per_page=10_000)).items
     cities = [r for r in regions if r.level == m.RegionLevel.CITY]
     districts: dict[str, list[m.Region]] = {}
     for region in regions:

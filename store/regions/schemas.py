@@ -31,14 +31,14 @@ class RegionOut(msgspec.Struct):
         )
 
 
-class RegionPage(msgspec.Struct):
+class RegionPageOut(msgspec.Struct):
     items: list[RegionOut]
     total: int
     page: int
     per_page: int
 
 
-class DistrictCreate(msgspec.Struct, forbid_unknown_fields=True):
+class DistrictCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=6)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
     parent_code: Annotated[str, msgspec.Meta(min_length=1, max_length=6)]

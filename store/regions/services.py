@@ -29,7 +29,7 @@ class RegionService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def list(
+    async def list_regions(
         self, *, level: str | None = None, parent: str | None = None, page: int = 1, per_page: int = 100
     ) -> OffsetPagination[m.Region]:
         query = select(m.Region)

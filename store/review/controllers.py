@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.artifacts.schemas import VersionOut
 from store.artifacts.services import VersionService
-from store.catalog.schemas import ReviewInput
+from store.catalog.schemas import ReviewIn
 from store.catalog.services import AppService
 from store.lib.idempotency import idempotent
 from store.lib.pagination import PageNumber, items_per_page
@@ -38,8 +38,8 @@ class ReviewApi(Controller):
         per_page: int = items_per_page(50, maximum=100),
     ) -> s.QueueOut:
         user = current_user(request)
-        submissions = await AppService(db_session).review_queue(user, page=page, per_page=per_page)
-        queue = await ReviewService(db_session).queue(user)
+        submissions = await AppService(db_session).list_submissions(user, page=page, per_page=per_page)
+        queue = await ReviewService(db_session).get_queue(user)
         return s.QueueOut.of(submissions, queue.releases, queue.screenshots, queue.changed)
 
     @post(
@@ -54,7 +54,7 @@ class ReviewApi(Controller):
         db_session: AsyncSession,
         slug: str,
         version: str,
-        data: ReviewInput,
+        data: ReviewIn,
     ) -> VersionOut:
         user = current_user(request)
         app = await AppService(db_session).get(slug, user)
@@ -69,7 +69,7 @@ class ReviewApi(Controller):
     )
     @idempotent()
     async def review_screenshot(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int, data: ReviewInput
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int, data: ReviewIn
     ) -> s.ScreenshotOut:
         app, shot = await ReviewService(db_session).review_screenshot(
             current_user(request), screenshot_id, data.decision, data.comment
@@ -85,7 +85,7 @@ class ReviewApi(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> s.ChangesOut:
         app = await AppService(db_session).get(slug, current_user(request))
-        return s.ChangesOut.of(app, await ReviewService(db_session).changes_since_review(app))
+        return s.ChangesOut.of(app, await ReviewService(db_session).get_changes_since_review(app))
 
     @post(
         "/apps/{slug:str}/changes/seen",

@@ -33,8 +33,8 @@ async def app_page_section(db_session: AsyncSession, app: m.App, user: m.User | 
         return {"pending_releases": [], "changes": None}
     reviews = ReviewService(db_session)
     return {
-        "pending_releases": await reviews.pending_in(app),
-        "changes": await reviews.changes_since_review(app),
+        "pending_releases": await reviews.list_pending_in(app),
+        "changes": await reviews.get_changes_since_review(app),
     }
 
 
@@ -47,8 +47,8 @@ class ReviewPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, page: PageNumber = 1
     ) -> Template:
         user = current_user(request)
-        found = await AppService(db_session).review_queue(user, page=page, per_page=PER_PAGE)
-        queue = await ReviewService(db_session).queue(user)
+        found = await AppService(db_session).list_submissions(user, page=page, per_page=PER_PAGE)
+        queue = await ReviewService(db_session).get_queue(user)
         return Template(
             "review/queue.html",
             context={"apps": found.items, "page": Page.of(found), "queue": queue},
@@ -78,7 +78,7 @@ class ReviewPages(Controller):
         form = await form_data(request)
         service = ReviewService(db_session)
         # Looked up first: a refused decision is shown on the screenshot's app page.
-        slug = await service.slug_of_screenshot(screenshot_id)
+        slug = await service.find_slug_of_screenshot(screenshot_id)
         try:
             app, _shot = await service.review_screenshot(
                 user, screenshot_id, form.get("decision", ""), form.get("comment", "")

@@ -9,7 +9,7 @@ import msgspec
 from advanced_alchemy.service import OffsetPagination
 
 from store.artifacts.schemas import ArtifactOut
-from store.catalog.schemas import AppSummary, AuditOut
+from store.catalog.schemas import AppSummaryOut, AuditOut
 from store.db import models as m
 
 from .services import ChangedApp, ChangeSet, PendingRelease, PendingScreenshot
@@ -84,7 +84,7 @@ class PendingReleaseOut(msgspec.Struct):
 class QueueOut(msgspec.Struct):
     """Everything waiting for a provincial reviewer, oldest first (each list is bounded)."""
 
-    submissions: list[AppSummary]
+    submissions: list[AppSummaryOut]
     submissions_total: int
     pending_versions: list[PendingReleaseOut]
     pending_screenshots: list[ScreenshotOut]
@@ -99,7 +99,7 @@ class QueueOut(msgspec.Struct):
         changed: list[ChangedApp],
     ) -> QueueOut:
         return cls(
-            submissions=[AppSummary.of(a) for a in submissions.items],
+            submissions=[AppSummaryOut.of(a) for a in submissions.items],
             submissions_total=submissions.total,
             pending_versions=[PendingReleaseOut.of(r) for r in releases],
             pending_screenshots=[ScreenshotOut.of(p.app, p.screenshot) for p in screenshots],

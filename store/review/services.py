@@ -103,7 +103,7 @@ class ReviewService:
             or 0
         )
 
-    async def changes_since_review(self, app: m.App) -> ChangeSet:
+    async def get_changes_since_review(self, app: m.App) -> ChangeSet:
         """Edits of a public app made after its last approval or "seen" mark (audit order)."""
         if app.status not in lifecycle.PUBLIC:
             return ChangeSet([], {})
@@ -119,7 +119,7 @@ class ReviewService:
         entries = list(rows)
         return ChangeSet(entries, merged_diff(entries))
 
-    async def queue(self, user: m.User | None) -> ReviewQueue:
+    async def get_queue(self, user: m.User | None) -> ReviewQueue:
         """What waits for a reviewer in public apps, oldest first (submissions are listed by
         ``AppService.review_queue``)."""
         policy.authorize(user, "apps.review")
@@ -170,12 +170,12 @@ class ReviewService:
         )
         changed = []
         for app in apps:
-            changes = await self.changes_since_review(app)
+            changes = await self.get_changes_since_review(app)
             if changes:
                 changed.append(ChangedApp(app, changes))
         return changed
 
-    async def pending_in(self, app: m.App) -> list[PendingRelease]:
+    async def list_pending_in(self, app: m.App) -> list[PendingRelease]:
         """The versions of ``app`` with something waiting for review (for its page)."""
         if app.status not in lifecycle.REVIEWED_SEPARATELY:
             return []
@@ -214,7 +214,7 @@ class ReviewService:
             out.setdefault(artifact.version_id, []).append(artifact)
         return out
 
-    async def slug_of_screenshot(self, screenshot_id: int) -> str | None:
+    async def find_slug_of_screenshot(self, screenshot_id: int) -> str | None:
         return await self.session.scalar(
             select(m.App.slug)
             .join(m.Screenshot, m.Screenshot.app_id == m.App.id)
@@ -297,7 +297,7 @@ class ReviewService:
         """The reviewer has read the edits since the last review: they leave the queue, and the
         audit log keeps what was seen."""
         policy.authorize(user, "apps.review")
-        changes = await self.changes_since_review(app)
+        changes = await self.get_changes_since_review(app)
         if not changes:
             raise Conflict(_("Nothing changed since the last review."))
         audit.record(

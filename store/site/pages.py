@@ -19,7 +19,7 @@ FAVICON = BASE_DIR / "static" / "favicon.ico"
 
 @get("/", name="home", include_in_schema=False)
 async def home(db_session: AsyncSession) -> Template:
-    figures = await StatsService(db_session).catalog_figures()
+    figures = await StatsService(db_session).get_catalog_figures()
     return Template("home.html", context={"figures": figures})
 
 

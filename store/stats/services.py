@@ -24,7 +24,7 @@ class StatsService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def catalog_figures(self) -> CatalogFigures:
+    async def get_catalog_figures(self) -> CatalogFigures:
         published = m.App.status == m.AppStatus.PUBLISHED
         in_ewn = m.Region.is_east_west_north.is_(True)
         row = (

@@ -66,7 +66,7 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
     assert returned and returned >= 1
 
     # The review queue has work; the life cycle's corners are there.
-    queue = await AppService(db).review_queue(reviewer)
+    queue = await AppService(db).list_submissions(reviewer)
     assert queue.total >= 2 and all(a.status == m.AppStatus.SUBMITTED for a in queue.items)
     deprecated = next(a for a in apps if a.status == m.AppStatus.DEPRECATED)
     assert deprecated.successor is not None and deprecated.successor.status == m.AppStatus.PUBLISHED
@@ -76,7 +76,7 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
     assert yanked[0].review_status == m.ReviewStatus.APPROVED  # withdrawn in public, with its reason
 
     # Releases added after publication were approved by the reviewer, except one left waiting.
-    review_queue = await ReviewService(db).queue(reviewer)
+    review_queue = await ReviewService(db).get_queue(reviewer)
     assert len(review_queue.releases) == 1
     waiting = review_queue.releases[0]
     assert waiting.app.status == m.AppStatus.PUBLISHED and waiting.version_pending
@@ -86,7 +86,7 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
         .where(m.App.status.in_(["published", "deprecated"]), m.Version.review_status != "approved")
     )
     assert [v.id for v in not_approved] == [waiting.version.id]
-    assert (await AppService(db).latest_version(waiting.app)) != waiting.version
+    assert (await AppService(db).find_latest_version(waiting.app)) != waiting.version
     release_approvals = await db.scalars(
         select(m.AuditEntry).where(m.AuditEntry.action == "version_approved")
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from store.app import create_app
 from store.catalog.events import AppChanged
-from store.catalog.schemas import AppInput
+from store.catalog.schemas import AppIn
 from store.catalog.services import AppService
 from store.db import models as m
 from store.db.engine import session_maker
@@ -113,7 +113,7 @@ async def _ok(response: Awaitable[httpx.Response]) -> dict[str, Any]:
 
 def _sent(**overrides: Any) -> dict[str, Any]:
     """An app as the service takes it from the API."""
-    return msgspec.convert(app_payload(**overrides), AppInput).sent()
+    return msgspec.convert(app_payload(**overrides), AppIn).sent()
 
 
 async def test_every_change_is_heard_once_and_its_outbox_row_commits_with_it(

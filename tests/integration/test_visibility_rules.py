@@ -75,11 +75,11 @@ async def test_single_checks_and_list_queries_give_the_same_answer(client, db) -
         assert checked == listed == sees, name
         by_status = set()
         for status in m.AppStatus:
-            found = await service.browse(AppFilters(status=status), user)
+            found = await service.list_apps(AppFilters(status=status), user)
             assert found.total == len(found.items)
             by_status |= {app.slug for app in found.items}
         assert by_status == sees, name
-        found = await service.browse(AppFilters(status="all_mine"), user)
+        found = await service.list_apps(AppFilters(status="all_mine"), user)
         assert {app.slug for app in found.items} == mine, name
 
 
@@ -94,7 +94,7 @@ async def test_versions_listed_are_the_versions_a_user_may_open(client, db) -> N
         ("2.0.0", m.ReviewStatus.PENDING),
     }
     for name, user in viewers.items():
-        listed = {v.version for v in await versions.of_app(app, user)}
+        listed = {v.version for v in await versions.list_for_app(app, user)}
         checked = {
             v.version
             for v in every

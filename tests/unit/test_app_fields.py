@@ -1,4 +1,4 @@
-"""An app's field lists are derived in one place (store/catalog/fields.py) from AppInput and the
+"""An app's field lists are derived in one place (store/catalog/fields.py) from AppIn and the
 App model; the history, the form and the validation read them from there."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from store.catalog import audit, fields
 from store.catalog.forms import app_data_from_form
-from store.catalog.schemas import AppInput
+from store.catalog.schemas import AppIn
 from store.catalog.validation import clean_app
 from store.db import models as m
 from store.lib.errors import ValidationFailed
@@ -25,7 +25,7 @@ def test_the_history_records_every_field_a_publisher_sends_but_the_permanent_slu
         labels=[m.AppLabel(kind=m.LabelKind.TAG, value="医保")],
     )
     before = audit.snapshot(app)
-    assert list(before) == [name for name in AppInput.__struct_fields__ if name != "slug"]
+    assert list(before) == [name for name in AppIn.__struct_fields__ if name != "slug"]
     assert before["price_yuan"] == "98000.50"
     assert before["reference_prices"] == [{"description": "梅州", "amount_yuan": "180000", "year": 2024}]
     assert before["tags"] == ["医保"]
