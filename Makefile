@@ -5,8 +5,8 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
 # The store needs CPython 3.12 or newer: under 3.11 the server segfaults under concurrent requests
-# (README, "Which Python"). PYTHON=/path/to/python3.x chooses one; otherwise the newest 3.12/3.13
-# on PATH or in pyenv (scripts/find-python.sh).
+# (README, "Which Python"). PYTHON=/path/to/python3.x chooses one; otherwise a 3.12 (what the
+# suite runs on) or else a 3.13, on PATH or in pyenv (scripts/find-python.sh).
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(shell scripts/find-python.sh)
 endif
@@ -26,7 +26,7 @@ help:
 # install stamps below must see the venv as newer than themselves to reinstall into it.
 $(VENV)/pyvenv.cfg: $(if $(VENV_OUTDATED),FORCE)
 	@if [ -z "$(PYTHON)" ]; then \
-	  echo "error: no Python 3.12 or newer found (looked for python3.13, python3.12 and python3 on PATH" \
+	  echo "error: no Python 3.12 or newer found (looked for python3.12, python3.13 and python3 on PATH" \
 	    "and in ~/.pyenv/versions). The store does not run on 3.11 (it crashes under load)." \
 	    "Install CPython 3.12+ or name one: make PYTHON=/path/to/python3.12" >&2; \
 	  exit 1; \

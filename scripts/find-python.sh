@@ -3,8 +3,9 @@
 #
 # Why not just `python3`: under CPython 3.11 (3.11.2 and 3.11.7 tried) the server segfaults within
 # seconds of concurrent requests to the catalog (see README, "Which Python"). Looked for, in order:
-# python3.13 and python3.12 on PATH, pyenv's 3.13.x and 3.12.x (newest first), then python3 if it
-# is new enough. The Makefile calls this unless PYTHON= is given.
+# python3.12 then python3.13 on PATH, pyenv's 3.12.x then 3.13.x (newest patch release first),
+# then python3 if it is new enough. 3.12 comes first because it is what the suite, the benchmarks
+# and the Docker image run on. The Makefile calls this unless PYTHON= is given.
 set -euo pipefail
 
 PYENV_VERSIONS="${PYENV_ROOT:-$HOME/.pyenv}/versions"
@@ -14,16 +15,18 @@ new_enough() {
 }
 
 candidates=()
-for name in python3.13 python3.12; do
+for name in python3.12 python3.13; do
   if path="$(command -v "$name" 2>/dev/null)"; then
     candidates+=("$path")
   fi
 done
-# pyenv's versions, newest first (sort -V orders 3.12.10 after 3.12.9)
+# pyenv's versions: 3.12 before 3.13, each newest patch first (sort -V orders 3.12.10 after 3.12.9)
 if [ -d "$PYENV_VERSIONS" ]; then
-  while IFS= read -r dir; do
-    candidates+=("$dir/bin/python3")
-  done < <(find "$PYENV_VERSIONS" -mindepth 1 -maxdepth 1 -name '3.1[23]*' | sort -rV)
+  for minor in 3.12 3.13; do
+    while IFS= read -r dir; do
+      candidates+=("$dir/bin/python3")
+    done < <(find "$PYENV_VERSIONS" -mindepth 1 -maxdepth 1 -name "$minor.*" | sort -rV)
+  done
 fi
 if path="$(command -v python3 2>/dev/null)"; then
   candidates+=("$path")

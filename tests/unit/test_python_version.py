@@ -68,14 +68,15 @@ def _find(tmp_path: Path, pythons: dict[str, tuple[int, int]], pyenv: dict[str, 
     [
         # python3 is 3.11 (as on Debian 12), python3.12 is on PATH
         ({"python3": (3, 11), "python3.12": (3, 12)}, {}, "bin/python3.12"),
-        ({"python3.13": (3, 13), "python3.12": (3, 12)}, {}, "bin/python3.13"),
+        ({"python3.13": (3, 13), "python3.12": (3, 12)}, {}, "bin/python3.12"),
         # only pyenv has one: the newest 3.12/3.13 release, by version and not by text
         (
             {"python3": (3, 11)},
             {"3.11.7": (3, 11), "3.12.9": (3, 12), "3.12.10": (3, 12)},
             "3.12.10/bin/python3",
         ),
-        ({"python3": (3, 11)}, {"3.12.1": (3, 12), "3.13.0": (3, 13)}, "3.13.0/bin/python3"),
+        ({"python3": (3, 11)}, {"3.12.1": (3, 12), "3.13.0": (3, 13)}, "3.12.1/bin/python3"),
+        ({"python3": (3, 11)}, {"3.13.0": (3, 13)}, "3.13.0/bin/python3"),
         # python3 itself is new enough
         ({"python3": (3, 14)}, {}, "bin/python3"),
         # nothing but 3.11: nothing found, and the Makefile stops with its message
