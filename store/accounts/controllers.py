@@ -131,9 +131,7 @@ class UsersApi(Controller):
         per_page: int = items_per_page(50, maximum=100),
     ) -> s.UserPageOut:
         found = await UserService(db_session).list_users(page=page, per_page=per_page)
-        return s.UserPageOut(
-            items=[s.UserOut.of(u) for u in found.items], total=found.total, page=page, per_page=per_page
-        )
+        return s.UserPageOut.of(found, s.UserOut.of)
 
     @post("/", name="api_user_create", summary="Create a user", status_code=HTTP_201_CREATED)
     async def create_user(self, db_session: AsyncSession, data: s.UserCreateIn) -> s.UserOut:

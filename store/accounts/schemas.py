@@ -8,6 +8,8 @@ from typing import Annotated
 import msgspec
 
 from store.db import models as m
+from store.lib.pagination import PageOut
+from store.lib.schemas import from_attributes
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
@@ -38,16 +40,7 @@ class UserOut(msgspec.Struct):
 
     @classmethod
     def of(cls, user: m.User) -> UserOut:
-        return cls(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            region=RegionRefOut(code=user.region.code, name=user.region.name, level=user.region.level),
-            is_active=user.is_active,
-            created_at=user.created_at,
-            last_login_at=user.last_login_at,
-        )
+        return from_attributes(cls, user, region=from_attributes(RegionRefOut, user.region))
 
 
 class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,11 +61,8 @@ class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True):
     revoke_tokens: bool = True
 
 
-class UserPageOut(msgspec.Struct):
+class UserPageOut(PageOut):
     items: list[UserOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class TokenCreateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,15 +81,7 @@ class TokenOut(msgspec.Struct):
 
     @classmethod
     def of(cls, token: m.ApiToken) -> TokenOut:
-        return cls(
-            id=token.id,
-            name=token.name,
-            prefix=token.prefix,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            last_used_at=token.last_used_at,
-            revoked_at=token.revoked_at,
-        )
+        return from_attributes(cls, token)
 
 
 class IssuedTokenOut(msgspec.Struct):

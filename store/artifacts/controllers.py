@@ -15,7 +15,7 @@ from store.db import models as m
 from store.lib.errors import NotFound, ServiceUnavailable
 from store.lib.idempotency import idempotent
 from store.lib.policy import current_user, signed_in
-from store.lib.storage import ObjectNotFound, Storage, StorageError
+from store.lib.storage import ObjectNotFound, StorageError
 
 from . import schemas as s
 from ._web import (
@@ -252,22 +252,22 @@ class ScreenshotsApi(Controller):
     async def image(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
     ) -> Response[bytes]:
-        shot = await ScreenshotService(db_session, storage_of(request)).get(
-            screenshot_id, current_user(request)
-        )
-        return await _image(storage_of(request), shot.object_key, shot.content_type)
+        return await _screenshot_image(request, db_session, screenshot_id, thumbnail=False)
 
     @get("/screenshots/{screenshot_id:int}/thumbnail", include_in_schema=False, name="screenshot_thumbnail")
     async def thumbnail(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
     ) -> Response[bytes]:
-        shot = await ScreenshotService(db_session, storage_of(request)).get(
-            screenshot_id, current_user(request)
-        )
-        return await _image(storage_of(request), shot.thumb_key, "image/jpeg")
+        return await _screenshot_image(request, db_session, screenshot_id, thumbnail=True)
 
 
-async def _image(storage: Storage, key: str, content_type: str) -> Response[bytes]:
+async def _screenshot_image(
+    request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int, *, thumbnail: bool
+) -> Response[bytes]:
+    """A screenshot (or its JPEG thumbnail) as the user may see it, from storage."""
+    storage = storage_of(request)
+    shot = await ScreenshotService(db_session, storage).get(screenshot_id, current_user(request))
+    key, content_type = (shot.thumb_key, "image/jpeg") if thumbnail else (shot.object_key, shot.content_type)
     try:
         data = await storage.get_bytes(key)
     except ObjectNotFound as exc:

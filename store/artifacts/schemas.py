@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from store.db import models as m
+from store.lib.schemas import from_attributes
 
 
 class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,18 +36,7 @@ class ArtifactOut(msgspec.Struct):
 
     @classmethod
     def of(cls, artifact: m.Artifact) -> ArtifactOut:
-        return cls(
-            id=artifact.id,
-            kind=artifact.kind,
-            filename=artifact.filename,
-            size=artifact.size,
-            sha256=artifact.sha256,
-            content_type=artifact.content_type,
-            download_count=artifact.download_count,
-            download_url=f"/api/v1/artifacts/{artifact.id}/download",
-            created_at=artifact.created_at,
-            review_status=artifact.review_status,
-        )
+        return from_attributes(cls, artifact, download_url=f"/api/v1/artifacts/{artifact.id}/download")
 
 
 class VersionOut(msgspec.Struct):
@@ -69,17 +59,9 @@ class VersionOut(msgspec.Struct):
         """``unreviewed_visible``: include files a reviewer has not approved (the caller decides
         who may see them, see ``catalog.rules.can_view_unreviewed``)."""
         files = version.live_artifacts if unreviewed_visible else version.approved_artifacts
-        return cls(
-            version=version.version,
-            release_notes=version.release_notes,
-            release_date=version.release_date,
-            min_requirements=version.min_requirements,
-            yanked=version.yanked,
-            yank_reason=version.yank_reason,
-            yanked_at=version.yanked_at,
+        return from_attributes(
+            cls,
+            version,
             is_prerelease="-" in version.version.split("+")[0],
-            created_at=version.created_at,
-            review_status=version.review_status,
-            review_comment=version.review_comment,
             artifacts=[ArtifactOut.of(a) for a in files],
         )

@@ -453,26 +453,24 @@ class ScreenshotService:
                 await self.storage.delete(key)
 
     async def get(self, screenshot_id: int, user: m.User | None) -> m.Screenshot:
-        shot = await self.session.get(m.Screenshot, screenshot_id)
-        app = await self.session.get(m.App, shot.app_id) if shot else None
-        if (
-            shot is None
-            or app is None
-            or not can_view_item(user, app.status, app.region_code, shot.review_status)
-        ):
-            raise NotFound(_("No screenshot with this id."))
+        shot, _app = await self._get_with_app(screenshot_id, user)
         return shot
 
-    async def remove(self, user: m.User | None, screenshot_id: int) -> list[str]:
+    async def _get_with_app(self, screenshot_id: int, user: m.User | None) -> tuple[m.Screenshot, m.App]:
+        """The screenshot and its app; as for files, one this user may not see is missing (404),
+        not forbidden."""
         shot = await self.session.get(m.Screenshot, screenshot_id)
         app = await self.session.get(m.App, shot.app_id) if shot else None
-        # As for files: one this user may not see is missing (404), not forbidden.
         if (
             shot is None
             or app is None
             or not can_view_item(user, app.status, app.region_code, shot.review_status)
         ):
             raise NotFound(_("No screenshot with this id."))
+        return shot, app
+
+    async def remove(self, user: m.User | None, screenshot_id: int) -> list[str]:
+        shot, app = await self._get_with_app(screenshot_id, user)
         policy.authorize(user, "apps.edit", app.region_code)
         if app.status not in lifecycle.EDITABLE:  # the reviewer sees the app as it was submitted
             raise Conflict(_("An app under review or deprecated cannot be edited."))

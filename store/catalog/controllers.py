@@ -65,12 +65,7 @@ class AppsApi(Controller):
         found = await AppService(db_session).list_apps(
             filters, current_user(request), page=page, per_page=per_page
         )
-        return s.AppPageOut(
-            items=[s.AppSummaryOut.of(a) for a in found.items],
-            total=found.total,
-            page=page,
-            per_page=per_page,
-        )
+        return s.AppPageOut.of(found, s.AppSummaryOut.of)
 
     @post(
         "/",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import msgspec
 
 from store.db import models as m
 from store.lib import markdown
+from store.lib.pagination import PageOut
+from store.lib.schemas import from_attributes
 
 from . import constants as c
 
@@ -73,17 +75,6 @@ class AppIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
         return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not None}
 
 
-StructT = TypeVar("StructT", bound=msgspec.Struct)
-
-
-def _from_app(cls: type[StructT], app: m.App, **computed: Any) -> StructT:
-    """Fill an app schema: each field from the app's attribute of the same name, unless computed."""
-    values = {
-        name: computed[name] if name in computed else getattr(app, name) for name in cls.__struct_fields__
-    }
-    return cls(**values)
-
-
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
     decision: Annotated[str, msgspec.Meta(max_length=20, description="approve or return")]
     comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
@@ -102,9 +93,7 @@ class RegionBriefOut(msgspec.Struct):
 
     @classmethod
     def of(cls, region: m.Region) -> RegionBriefOut:
-        return cls(
-            code=region.code, name=region.name, zone=region.zone, is_east_west_north=region.is_east_west_north
-        )
+        return from_attributes(cls, region)
 
 
 class AppOut(msgspec.Struct):
@@ -152,7 +141,7 @@ class AppOut(msgspec.Struct):
     def of(
         cls, app: m.App, latest_version: str | None = None, screenshots: list[m.Screenshot] | None = None
     ) -> AppOut:
-        return _from_app(
+        return from_attributes(
             cls,
             app,
             region=RegionBriefOut.of(app.region),
@@ -190,14 +179,11 @@ class AppSummaryOut(msgspec.Struct):
 
     @classmethod
     def of(cls, app: m.App) -> AppSummaryOut:
-        return _from_app(cls, app, region=RegionBriefOut.of(app.region))
+        return from_attributes(cls, app, region=RegionBriefOut.of(app.region))
 
 
-class AppPageOut(msgspec.Struct):
+class AppPageOut(PageOut):
     items: list[AppSummaryOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class AuditOut(msgspec.Struct):
@@ -209,10 +195,4 @@ class AuditOut(msgspec.Struct):
 
     @classmethod
     def of(cls, entry: m.AuditEntry) -> AuditOut:
-        return cls(
-            action=entry.action,
-            actor=entry.actor.username if entry.actor else None,
-            at=entry.at,
-            changes=entry.changes,
-            comment=entry.comment,
-        )
+        return from_attributes(cls, entry, actor=entry.actor.username if entry.actor else None)

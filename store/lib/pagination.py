@@ -5,14 +5,16 @@ Handlers declare ``page: PageNumber = 1`` and ``per_page: int = items_per_page(2
 values outside the bounds are refused with a 400 that names the parameter, before the handler runs.
 
 Services answer a page as advanced-alchemy's ``OffsetPagination`` (``paginate``); the API keeps
-its own shape (``items``, ``total``, ``page``, ``per_page``) and pages show a ``Page``.
+its own shape (``PageOut``: ``items``, ``total``, ``page``, ``per_page``) and pages show a ``Page``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
+import msgspec
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import OffsetPagination
@@ -42,6 +44,26 @@ async def paginate(
         count_with_window_function=False,
     )
     return OffsetPagination(items=items, limit=per_page, offset=offset, total=total)
+
+
+class PageOut(msgspec.Struct):
+    """A page of a list as the API answers it; each list's schema narrows ``items`` to its own
+    ``…Out`` (a redeclared field keeps its place, so ``items`` stays first)."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @classmethod
+    def of(cls, found: OffsetPagination[ModelT], item: Callable[[ModelT], Any]) -> Self:
+        """The page ``paginate`` found, each row shown as ``item(row)``."""
+        return cls(
+            items=[item(row) for row in found.items],
+            total=found.total,
+            page=found.offset // found.limit + 1,
+            per_page=found.limit,
+        )
 
 
 @dataclass(frozen=True)

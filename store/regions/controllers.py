@@ -34,9 +34,7 @@ class RegionsApi(Controller):
         found = await RegionService(db_session).list_regions(
             level=level, parent=parent, page=page, per_page=per_page
         )
-        return s.RegionPageOut(
-            items=[s.RegionOut.of(r) for r in found.items], total=found.total, page=page, per_page=per_page
-        )
+        return s.RegionPageOut.of(found, s.RegionOut.of)
 
     @get("/{code:str}", name="api_region_detail", summary="One region by its GB/T 2260 code")
     async def get_region(self, db_session: AsyncSession, code: str) -> s.RegionOut:

@@ -7,6 +7,8 @@ from typing import Annotated
 import msgspec
 
 from store.db import models as m
+from store.lib.pagination import PageOut
+from store.lib.schemas import from_attributes
 
 
 class RegionOut(msgspec.Struct):
@@ -20,22 +22,11 @@ class RegionOut(msgspec.Struct):
 
     @classmethod
     def of(cls, region: m.Region) -> RegionOut:
-        return cls(
-            code=region.code,
-            name=region.name,
-            name_en=region.name_en,
-            level=region.level,
-            parent_code=region.parent_code,
-            zone=region.zone,
-            is_east_west_north=region.is_east_west_north,
-        )
+        return from_attributes(cls, region)
 
 
-class RegionPageOut(msgspec.Struct):
+class RegionPageOut(PageOut):
     items: list[RegionOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class DistrictCreateIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -11,6 +11,7 @@ from advanced_alchemy.service import OffsetPagination
 from store.artifacts.schemas import ArtifactOut
 from store.catalog.schemas import AppSummaryOut, AuditOut
 from store.db import models as m
+from store.lib.schemas import from_attributes
 
 from .services import ChangedApp, ChangeSet, PendingRelease, PendingScreenshot
 
@@ -27,15 +28,12 @@ class ScreenshotOut(msgspec.Struct):
 
     @classmethod
     def of(cls, app: m.App, shot: m.Screenshot) -> ScreenshotOut:
-        return cls(
-            id=shot.id,
+        return from_attributes(
+            cls,
+            shot,
             app=app.slug,
-            caption=shot.caption,
             url=f"/screenshots/{shot.id}",
             thumbnail_url=f"/screenshots/{shot.id}/thumbnail",
-            review_status=shot.review_status,
-            review_comment=shot.review_comment,
-            created_at=shot.created_at,
         )
 
 
