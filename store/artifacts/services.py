@@ -401,6 +401,7 @@ class ArtifactService:
 
 
 MAX_SCREENSHOTS = 12
+TOO_MANY_SCREENSHOTS = _("An app may have at most %(max)s screenshots.")
 
 
 class ScreenshotService:
@@ -414,11 +415,14 @@ class ScreenshotService:
         policy.authorize(user, "apps.edit", app.region_code)
         if app.status not in lifecycle.EDITABLE:
             raise Conflict(_("An app under review or deprecated cannot be edited."))
+        if await self._count(app) >= MAX_SCREENSHOTS:
+            raise Conflict(TOO_MANY_SCREENSHOTS, max=MAX_SCREENSHOTS)
+
+    async def _count(self, app: m.App) -> int:
         count = await self.session.scalar(
             select(func.count()).select_from(m.Screenshot).where(m.Screenshot.app_id == app.id)
         )
-        if (count or 0) >= MAX_SCREENSHOTS:
-            raise Conflict(_("An app may have at most %(max)s screenshots."), max=MAX_SCREENSHOTS)
+        return count or 0
 
     async def add(self, user: m.User | None, app: m.App, image: PreparedImage, caption: str) -> m.Screenshot:
         await self.check_can_add(user, app)
@@ -440,7 +444,15 @@ class ScreenshotService:
             width=image.width,
             height=image.height,
         )
+        # Parallel uploads all passed the check above: lock the app's row (PostgreSQL; SQLite
+        # takes its write lock at the insert, which comes before the count) and count again with
+        # the new one included, so the limit holds. The caller rolls the row back on the 409.
+        await self.session.execute(select(m.App.id).where(m.App.id == app.id).with_for_update())
         self.session.add(shot)
+        await self.session.flush()
+        if await self._count(app) > MAX_SCREENSHOTS:
+            await self._forget(base)
+            raise Conflict(TOO_MANY_SCREENSHOTS, max=MAX_SCREENSHOTS)
         audit.record(
             self.session, app, user, "screenshot_added", changes={"screenshot": [None, shot.caption or base]}
         )

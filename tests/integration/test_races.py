@@ -155,3 +155,43 @@ async def test_parallel_tokens_do_not_pass_the_limit(app, client, db) -> None:
         select(func.count()).select_from(m.ApiToken).where(m.ApiToken.revoked_at.is_(None))
     )
     assert active == TokenService.MAX_ACTIVE
+
+
+async def test_parallel_screenshots_never_pass_the_limit(app, client, db, settings) -> None:
+    """Every parallel upload passes the early check; the count after the insert keeps the limit,
+    and a refused upload leaves no stored image behind."""
+    import io
+
+    from PIL import Image
+
+    from store.artifacts.services import MAX_SCREENSHOTS
+
+    headers = await auth_headers(db, await make_user(db, "city_staff", "440300", username="sz_shots"))
+    slug = (await create_catalog_app(client, headers, slug="many-shots"))["slug"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 40), (200, 30, 30)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+
+    def add(caption: str) -> Any:
+        async def request(own_client: httpx.AsyncClient) -> httpx.Response:
+            return await own_client.post(
+                f"/api/v1/apps/{slug}/screenshots",
+                files={"image": ("s.png", png, "image/png")},
+                data={"caption": caption},
+                headers=headers,
+            )
+
+        return request
+
+    for index in range(MAX_SCREENSHOTS - 2):
+        assert (await add(f"before-{index}")(client)).status_code == 201
+    answers = await _each_in_own_client(app, *(add(f"racing-{i}") for i in range(6)))
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [201, 201, 409, 409, 409, 409], [r.text for r in answers]
+    rows = (await db.scalars(select(m.Screenshot).join(m.App).where(m.App.slug == slug))).all()
+    assert len(rows) == MAX_SCREENSHOTS
+    stored = {
+        p.relative_to(settings.storage.local_dir).as_posix() for p in settings.storage.local_dir.rglob("*")
+    }
+    stored = {key for key in stored if key.startswith("screenshots/") and key.count("/") == 2}
+    assert stored == {row.object_key for row in rows} | {row.thumb_key for row in rows}
