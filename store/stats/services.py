@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.catalog.rules import SHOWN_TO_PUBLIC
 from store.db import models as m
 
 
@@ -46,7 +47,7 @@ class StatsService:
             .where(
                 published,
                 m.Version.yanked.is_(False),
-                m.Version.review_status == m.ReviewStatus.APPROVED,  # not those still in review
+                m.Version.review_status == SHOWN_TO_PUBLIC,  # not those still in review
             )
         )
         return CatalogFigures(apps=row[0], publishing_regions=row[1], ewn_apps=row[2], versions=versions or 0)
