@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 import statistics
 import struct
-import tempfile
 import threading
 import time
 import zlib
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
-from benchmarks.upload import APP_PAYLOAD, StoreServer, machine_load, say, verdict
+from benchmarks.upload import APP_PAYLOAD, StoreServer, machine_load, say, scratch_dir, verdict
 
 OTHER_REGION = "440100"  # 广州市
 P95_TARGET_MS = 250.0
@@ -268,11 +265,7 @@ def run(seconds: float = 10.0, keep: bool = False) -> int:
     """Run the whole benchmark; the server and its files are removed, even on Ctrl-C."""
     machine = machine_load()
     with ExitStack() as stack:
-        work_dir = Path(tempfile.mkdtemp(prefix="yue-bench-availability-"))
-        if keep:
-            stack.callback(say, f"kept {work_dir}")
-        else:
-            stack.callback(shutil.rmtree, work_dir, ignore_errors=True)
+        work_dir = scratch_dir(stack, "yue-bench-availability-", keep=keep)
         server = StoreServer(work_dir, None, max_upload_bytes=64 * 1024 * 1024)
         stack.callback(server.stop)
         passwords = {name: secrets.token_urlsafe(18) for name in ("shenzhen", "guangzhou", "reviewer")}

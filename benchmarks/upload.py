@@ -457,6 +457,16 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def scratch_dir(stack: ExitStack, prefix: str, *, keep: bool) -> Path:
+    """A fresh folder for one benchmark run, removed when ``stack`` closes unless ``keep``."""
+    work_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    if keep:
+        stack.callback(say, f"kept {work_dir}")
+    else:
+        stack.callback(shutil.rmtree, work_dir, ignore_errors=True)
+    return work_dir
+
+
 def machine_load() -> tuple[int, float]:
     """CPUs and 1-minute load average: other work on the machine skews every figure."""
     return os.cpu_count() or 1, os.getloadavg()[0]
@@ -523,11 +533,7 @@ def run(size_mib: int = 1024, keep: bool = False, rounds: int = 1) -> int:
     """
     load = machine_load()
     with ExitStack() as stack:
-        work_dir = Path(tempfile.mkdtemp(prefix="yue-bench-"))
-        if keep:
-            stack.callback(say, f"kept {work_dir}")
-        else:
-            stack.callback(shutil.rmtree, work_dir, ignore_errors=True)
+        work_dir = scratch_dir(stack, "yue-bench-", keep=keep)
 
         say("starting SeaweedFS")
         s3 = stack.enter_context(SeaweedS3())
