@@ -73,8 +73,8 @@ run: $(STAMP)
 	$(BIN)/store run
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check store tests benchmarks scripts
-	$(BIN)/ruff format --check store tests benchmarks scripts
+	$(BIN)/ruff check store search tests benchmarks scripts
+	$(BIN)/ruff format --check store search tests benchmarks scripts
 	$(BIN)/mypy
 
 test: $(TEST_STAMP)

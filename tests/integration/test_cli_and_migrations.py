@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from alembic.autogenerate import compare_metadata
+
+from store.db.models._search import include_object
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
@@ -106,7 +108,9 @@ async def test_seed_demo_creates_one_user_per_role_once(db, monkeypatch, databas
 
 async def test_models_and_migrations_agree(engine) -> None:
     def diff(connection):
-        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        context = MigrationContext.configure(
+            connection, opts={"render_as_batch": True, "include_object": include_object}
+        )
         return compare_metadata(context, m.Base.metadata)
 
     async with engine.connect() as conn:

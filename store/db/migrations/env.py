@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from store.db import models as m
+from store.db.models._search import include_object
 from store.db.engine import create_engine
 from store.settings import DatabaseSettings, load_settings
 
@@ -22,7 +23,11 @@ def _database() -> DatabaseSettings:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=_database().url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+        url=_database().url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -30,7 +35,12 @@ def run_migrations_offline() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets later migrations alter tables on SQLite too.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -19,6 +19,7 @@ from ._idempotency import IdempotencyRecord
 from ._login_throttle import LoginThrottle
 from ._region import Region, RegionLevel, Zone
 from ._screenshot import Screenshot
+from ._search import SearchDocument, SearchFacet, SearchOutbox
 from ._session import UserSession
 from ._user import PROVINCIAL_ROLES, Role, User
 from ._version import Artifact, ArtifactKind, ReviewStatus, Version
@@ -47,6 +48,9 @@ __all__ = [
     "ReviewStatus",
     "Role",
     "Screenshot",
+    "SearchDocument",
+    "SearchFacet",
+    "SearchOutbox",
     "User",
     "UserSession",
     "Version",
