@@ -13,10 +13,11 @@ endif
 # A .venv made with an older (or a since-removed) Python is made again.
 VENV_OUTDATED := $(shell [ -e $(VENV)/pyvenv.cfg ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo yes)
 
-.PHONY: run test lint bench assets services migrate seed clean help FORCE
+.PHONY: run run-services test lint bench assets services migrate seed clean help FORCE
 
 help:
 	@echo "make run     serve the store on http://127.0.0.1:8000 (SQLite, local files)"
+	@echo "make run-services  the same on real Meilisearch and SeaweedFS, without Docker (Linux/WSL)"
 	@echo "make test    install test tools and services, lint, run the suite on SQLite and PostgreSQL"
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   the benchmarks (not part of the tests)"
@@ -71,6 +72,13 @@ run: $(STAMP)
 	$(BIN)/store migrate
 	$(BIN)/store seed-demo
 	$(BIN)/store run
+
+# The store on the real search engine and object storage, from the pinned binaries: a throw-away
+# demo (scripts/run_services.py); Ctrl+C stops the store and both services.
+run-services: $(STAMP)
+	@scripts/install-assets.sh || echo "warning: front-end assets could not be installed; pages will be unstyled"
+	scripts/install-services.sh seaweedfs meilisearch
+	$(BIN)/python scripts/run_services.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check store search tests benchmarks scripts

@@ -1,5 +1,6 @@
 """Benchmarks for 粤复用, run with ``make bench`` (``python -m benchmarks``); not part of the tests.
 
-They start real services (SeaweedFS, the store under uvicorn) and measure what tests cannot
-assert reliably: throughput and memory under realistic sizes. See benchmarks/README.md.
+They start real services (SeaweedFS, Meilisearch, scratch databases, the store as a server) and
+measure what tests cannot assert reliably: throughput, latency and memory under realistic sizes.
+See benchmarks/README.md.
 """

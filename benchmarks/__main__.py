@@ -1,4 +1,4 @@
-"""``python -m benchmarks [all|upload|availability] [options]``: the entry point ``make bench`` runs
+"""``python -m benchmarks [all|upload|availability|search] [options]``: the entry point ``make bench`` runs
 (all of them, one after the other)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import signal
 import sys
 from types import FrameType
 
-BENCHMARKS = ("upload", "availability")
+BENCHMARKS = ("upload", "availability", "search")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,9 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
+        default=None,
         metavar="R",
-        help="alternate direct and app uploads R times and count the best of each (default: 1)",
+        help="upload: alternate direct and app uploads R times and count the best of each "
+        "(default: 1); search: passes over the query set, after a warm-up pass (default: 3)",
     )
     parser.add_argument(
         "--seconds",
@@ -45,11 +46,42 @@ def _parser() -> argparse.ArgumentParser:
         help="availability: how long /health is sampled idle, and again under load (default: 10)",
     )
     parser.add_argument(
+        "--apps",
+        type=_sizes,
+        default=(10_000, 100_000),
+        metavar="N[,N…]",
+        help="search: catalog sizes, comma-separated (default: 10000,100000; 2000 for a quick check)",
+    )
+    parser.add_argument(
+        "--queries",
+        type=int,
+        default=200,
+        metavar="Q",
+        help="search: how many of the fixed, seeded queries to run (default: 200)",
+    )
+    parser.add_argument(
+        "--lag-apps",
+        type=int,
+        default=20,
+        metavar="A",
+        help="search: apps published to measure publish-to-searchable lag, per size (default: 20; 0 skips)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the temporary directory (test file, database, server log) and print its path",
     )
     return parser
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("catalog sizes must be at least 1")
+    return sizes
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -59,15 +91,24 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.size_mib < 1 or args.rounds < 1 or args.seconds <= 0:
+    if args.size_mib < 1 or (args.rounds is not None and args.rounds < 1) or args.seconds <= 0:
         _parser().error("--size-mib and --rounds must be at least 1, --seconds above 0")
+    if args.queries < 1 or args.lag_apps < 0:
+        _parser().error("--queries must be at least 1, --lag-apps at least 0")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
-    from benchmarks import availability, upload
+    from benchmarks import availability, search, upload
 
     runs = {
-        "upload": lambda: upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds),
+        "upload": lambda: upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds or 1),
         "availability": lambda: availability.run(seconds=args.seconds, keep=args.keep),
+        "search": lambda: search.run(
+            apps=args.apps,
+            queries=args.queries,
+            rounds=args.rounds or 3,
+            lag_apps=args.lag_apps,
+            keep=args.keep,
+        ),
     }
     chosen = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     try:

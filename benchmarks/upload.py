@@ -173,9 +173,9 @@ class StoreServer:
             stdin=password + "\n",
         )
 
-    def start(self) -> None:
-        """Spawn uvicorn (one process, so its pid is the one whose memory we measure)."""
-        argv = [
+    def command(self) -> list[str]:
+        """uvicorn in one process, so its pid is the one whose memory we measure."""
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -188,9 +188,12 @@ class StoreServer:
             "--log-level",
             "warning",
         ]
+
+    def start(self) -> None:
+        """Spawn the server (``command()``) and wait until ``/health`` answers 200."""
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                argv,
+                self.command(),
                 cwd=REPO_ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
@@ -14,6 +15,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from search import text as search_text
+from search.service import Search
+from search.worker import BackgroundWorker
 from store.db.engine import create_engine, session_maker, sqlalchemy_config
 from store.lib import events
 from store.lib.errors import exception_handler
@@ -28,17 +32,32 @@ from store.site.apidocs import ApiDocsPlugin
 
 STATIC_DIR = BASE_DIR / "static"
 CSRF_EXEMPT_PATHS = [r"^/api/", r"^/health\Z", r"^/static/", r"^/schema(?:/|\Z)"]
-# Who hears of every change (store/lib/events.py), inside the change's transaction: the web app
-# and the CLI both give these to their sessions. The coming search outbox subscribes here.
-EVENT_SUBSCRIBERS: tuple[events.Subscriber, ...] = ()
 logger = logging.getLogger("store")
 
 
+def event_subscribers(settings: Settings) -> tuple[events.Subscriber, ...]:
+    """Who hears of every change (store/lib/events.py), inside the change's transaction; the web
+    app and the CLI both give these to their sessions. The database search index is kept current
+    always; with Meilisearch, each change also queues an outbox row for the search worker."""
+    from search.index_db import index_subscriber
+    from search.outbox import queue_for_meilisearch
+
+    if settings.search.backend == "meilisearch":
+        return (index_subscriber, queue_for_meilisearch)
+    return (index_subscriber,)
+
+
+# create_app's keyword of the same name (a test's own subscribers) hides the function there.
+_default_event_subscribers = event_subscribers
+
+
 def create_app(
-    settings: Settings | None = None, *, event_subscribers: Sequence[events.Subscriber] = EVENT_SUBSCRIBERS
+    settings: Settings | None = None, *, event_subscribers: Sequence[events.Subscriber] | None = None
 ) -> Litestar:
     settings = settings or get_settings()
     settings.check()
+    if event_subscribers is None:
+        event_subscribers = _default_event_subscribers(settings)
     install_rules()
     engine = create_engine(settings.db)
 
@@ -51,7 +70,12 @@ def create_app(
     from store.artifacts.pages import ARTIFACT_PAGES
     from store.catalog import labels as catalog_labels
     from store.catalog.controllers import CATALOG_API
+    from store.catalog.listing import SEARCH
     from store.catalog.pages import APP_PAGE_SECTIONS, CATALOG_PAGES
+    from store.discovery import pages as discovery_pages
+    from store.discovery.controllers import DISCOVERY_API
+    from store.discovery.fragments import DISCOVERY_FRAGMENTS
+    from store.discovery.pages import DISCOVERY_PAGES
     from store.regions import labels as region_labels
     from store.regions.controllers import REGION_API
     from store.regions.pages import REGION_PAGES
@@ -62,9 +86,16 @@ def create_app(
     from store.site.pages import SITE_PAGES
 
     storage = build_storage(settings.storage)
+    # One search service for the application (Meilisearch or the database; see search/service.py).
+    search = Search(settings.search)
 
     async def dispose_engine() -> None:
         await engine.dispose()
+
+    async def warm_up_search() -> None:
+        # Loading OpenCC, jieba and pypinyin takes about a second: now, off the event loop, not
+        # in the first search.
+        await asyncio.to_thread(search_text.warm_up)
 
     async def prepare_storage() -> None:
         # An unreachable store must not stop the site: /health reports it and uploads get 503.
@@ -74,6 +105,11 @@ def create_app(
             logger.warning("object storage is not reachable at start-up", exc_info=True)
 
     session_info = events.session_info(event_subscribers)
+    # With Meilisearch, each server process drains the search outbox in a background task.
+    search_worker_hooks: list[Callable[[], Awaitable[None]]] = []
+    if settings.search.backend == "meilisearch":
+        search_worker = BackgroundWorker(session_maker(engine), settings.search)
+        search_worker_hooks = [search_worker.start, search_worker.stop]
     db_config = sqlalchemy_config(engine, info=session_info)
     # The plugin fills these in at start-up too; having them from the start lets tests drive the
     # app in their own event loop without running the ASGI lifespan.
@@ -93,6 +129,9 @@ def create_app(
             *ARTIFACT_PAGES,
             *REVIEW_API,
             *REVIEW_PAGES,
+            *DISCOVERY_API,
+            *DISCOVERY_FRAGMENTS,
+            *DISCOVERY_PAGES,
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -136,13 +175,21 @@ def create_app(
                 "auth_session_maker": session_maker(engine, info=session_info),
                 "engine": engine,
                 "storage": storage,
-                # What artifacts and review add to the catalog's app page (see store.catalog.pages).
-                APP_PAGE_SECTIONS: (artifact_pages.app_page_section, review_pages.app_page_section),
+                SEARCH: search,
+                # What artifacts, review and discovery add to the catalog's app page (see
+                # store.catalog.pages); discovery's section is bound to the search service.
+                APP_PAGE_SECTIONS: (
+                    artifact_pages.app_page_section,
+                    review_pages.app_page_section,
+                    discovery_pages.app_page_section(search),
+                ),
                 **state_items,
             }
         ),
-        on_startup=[prepare_storage],
-        on_shutdown=[dispose_engine],
+        on_startup=[prepare_storage, warm_up_search, *search_worker_hooks[:1]],
+        # The search worker first: it finishes its batch before the engine is disposed for good
+        # (the SQLAlchemy plugin's own dispose runs earlier, but a disposed engine reconnects).
+        on_shutdown=[*search_worker_hooks[1:], search.close, dispose_engine],
         debug=False,
     )
     return app

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.settings import load_settings
+from store.settings import SearchSettings, load_settings
+
+if TYPE_CHECKING:
+    from search.index_db import Drift
+    from search.meili import MeiliEngine
 
 T = TypeVar("T")
 
 
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one database transaction: commit on success, roll back on error."""
-    from store.app import EVENT_SUBSCRIBERS
+    from store.app import event_subscribers
     from store.db.engine import create_engine, session_maker
     from store.lib import events
     from store.rules import install as install_rules
@@ -29,7 +34,8 @@ def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         engine = create_engine(settings.db)
         try:
             # The same subscribers as the web app: a demo seed is followed like any other change.
-            async with session_maker(engine, info=events.session_info(EVENT_SUBSCRIBERS))() as session:
+            subscribers = events.session_info(event_subscribers(settings))
+            async with session_maker(engine, info=subscribers)() as session:
                 result = await work(session)
                 await session.commit()
                 return result
@@ -58,7 +64,7 @@ def _read_password(from_stdin: bool) -> str:
 
 @click.group()
 def main() -> None:
-    """粤复用 store: serve, migrate and manage users."""
+    """粤复用 store: serve, migrate, manage users and the search indexes."""
 
 
 @main.command()
@@ -170,6 +176,167 @@ def seed_demo() -> None:
     click.echo("demo users created — write these passwords down, they are shown only once:")
     for username, role, region, password in created:
         click.echo(f"  {username:<12} {role:<18} {region}  password: {password}")
+
+
+def _meili_engine(settings: SearchSettings) -> MeiliEngine:
+    from search.meili import MeiliEngine
+
+    return MeiliEngine(settings.meilisearch_url, settings.meilisearch_key, settings.index_prefix)
+
+
+def _with_search(
+    work: Callable[[async_sessionmaker[AsyncSession], MeiliEngine | None], Awaitable[T]],
+    *,
+    meili_factory: Callable[[SearchSettings], MeiliEngine] | None = None,
+) -> T:
+    """Run ``work`` with a session maker (sessions that emit no events: search work changes no
+    app) and the Meilisearch engine when it is configured; both are closed afterwards."""
+    from store.db.engine import create_engine, session_maker
+
+    settings = load_settings()
+    settings.check()
+
+    async def _main() -> T:
+        engine = create_engine(settings.db)
+        meili = None
+        if settings.search.backend == "meilisearch":
+            meili = (meili_factory or _meili_engine)(settings.search)
+        try:
+            return await work(session_maker(engine), meili)
+        finally:
+            if meili is not None:
+                await meili.close()
+            await engine.dispose()
+
+    return asyncio.run(_main())
+
+
+@main.command()
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 1000), help="Rows per round.")
+@click.option(
+    "--heartbeat",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="A file touched every round, for a liveness check (docker-compose.yml uses it).",
+)
+def worker(batch: int, heartbeat: str | None) -> None:
+    """Drain the search outbox to Meilisearch until stopped (SIGTERM or Ctrl+C).
+
+    `store run` already runs one in each server process; run this to drain from a process of its
+    own. Any number may run at once.
+    """
+    import logging
+    import signal
+
+    from search.worker import run_worker, worker_engine
+
+    settings = load_settings()
+    if settings.search.backend != "meilisearch":
+        raise click.ClickException(
+            "STORE_SEARCH_BACKEND is not meilisearch: the database index is kept current by every "
+            "change itself, there is no outbox to drain"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def work(sessions: async_sessionmaker[AsyncSession], meili: MeiliEngine | None) -> None:
+        assert meili is not None
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(sessions, meili, stop, batch=batch, heartbeat=touch if heartbeat else None)
+
+    def touch() -> None:
+        assert heartbeat is not None
+        try:
+            Path(heartbeat).touch()
+        except OSError as exc:  # a liveness file must not stop the draining
+            logging.getLogger("search.worker").warning("heartbeat file %s: %s", heartbeat, exc)
+
+    _with_search(work, meili_factory=worker_engine)
+
+
+def _drift_lines(name: str, drift: Drift) -> list[str]:
+    def ids(values: list[int]) -> str:
+        shown = ", ".join(str(v) for v in values[:20])
+        return shown + (f" … ({len(values)} in all)" if len(values) > 20 else "")
+
+    if drift.clean:
+        return [f"{name}: in step"]
+    lines = [f"{name}: DRIFT"]
+    for label, values in (
+        ("missing (public apps not indexed)", drift.missing),
+        ("stale (indexed before the app's last change)", drift.stale),
+        ("extra (indexed but not public)", drift.extra),
+    ):
+        if values:
+            lines.append(f"  {label}: {ids(values)}")
+    return lines
+
+
+@main.command()
+@click.option(
+    "--check", "check_only", is_flag=True, help="Compare the indexes with the database; change nothing."
+)
+def reindex(check_only: bool) -> None:
+    """Rebuild the search indexes from the database (or, with --check, report drift).
+
+    The database index is rewritten in one transaction. With Meilisearch, a new index is filled
+    and swapped in at once: searches never see an empty or half-built index. `--check` exits with
+    1 when an index has drifted from the database, 0 when all are in step.
+    """
+    import time
+
+    from search import reindex as search_reindex
+    from search.errors import SearchUnavailable
+
+    if check_only:
+
+        async def compare(
+            sessions: async_sessionmaker[AsyncSession], meili: MeiliEngine | None
+        ) -> search_reindex.CheckReport:
+            return await search_reindex.check(sessions, meili)
+
+        try:
+            report = _with_search(compare)
+        except SearchUnavailable as exc:
+            raise click.ClickException(f"Meilisearch cannot be reached: {exc}") from exc
+        for line in _drift_lines("database index (against the apps table)", report.database):
+            click.echo(line)
+        if report.meilisearch is not None:
+            for line in _drift_lines("Meilisearch (against the database index)", report.meilisearch):
+                click.echo(line)
+            if report.in_flight:
+                click.echo(f"  {len(report.in_flight)} apps have changes waiting in the outbox (not drift)")
+        sys.exit(0 if report.clean else 1)
+
+    async def rebuild(sessions: async_sessionmaker[AsyncSession], meili: MeiliEngine | None) -> Any:
+        with click.progressbar(length=0, label="database index", file=sys.stderr) as bar:
+
+            def database_progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            documents = await search_reindex.rebuild_database(sessions, database_progress)
+        sent = None
+        if meili is not None:
+            with click.progressbar(length=documents, label="Meilisearch", file=sys.stderr) as bar:
+                sent = await search_reindex.rebuild_meilisearch(sessions, meili, bar.update)
+        return documents, sent
+
+    started = time.perf_counter()
+    try:
+        documents, sent = _with_search(rebuild)
+    except SearchUnavailable as exc:
+        raise click.ClickException(
+            f"Meilisearch cannot be reached: {exc} (the database index was rebuilt; the live "
+            "Meilisearch index is unchanged)"
+        ) from exc
+    seconds = time.perf_counter() - started
+    click.echo(f"database index: {documents} apps")
+    if sent is not None:
+        click.echo(f"Meilisearch: {sent} documents indexed into a new index, swapped in")
+    click.echo(f"done in {seconds:.1f} s")
 
 
 if __name__ == "__main__":

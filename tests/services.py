@@ -392,7 +392,8 @@ class Meilisearch(_Service):
 
     def __init__(self, *, master_key: str | None = None, startup_timeout: float = 30.0) -> None:
         super().__init__(startup_timeout=startup_timeout)
-        self.master_key = master_key or secrets.token_urlsafe(32)  # >= 16 bytes required
+        # hex: a key starting with "-" would be read as an option (>= 16 bytes required)
+        self.master_key = master_key or secrets.token_hex(24)
         self.url = ""
         self.port = 0
 

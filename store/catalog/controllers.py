@@ -1,18 +1,27 @@
-"""The apps API: listing with filters, create and edit, submit, review, deprecate, history."""
+"""The apps API: listing with filters, create and edit, submit, review, deprecate, history.
+
+The public listing (``status=published``) goes through the search service, like the catalog page
+and ``/api/v1/search`` (see listing.py); the other statuses are SQL lists of their own.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from search.types import MAX_QUERY_CHARS
 from store.db import models as m
 from store.lib.idempotency import idempotent
 from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
 
+from . import listing
 from . import schemas as s
 from .services import AppFilters, AppService
 
@@ -28,6 +37,33 @@ async def app_out(service: AppService, app: m.App, user: m.User | None) -> s.App
     provincial staff)."""
     latest = await service.find_latest_version(app)
     return s.AppOut.of(app, latest.version if latest else None, await service.list_screenshots(app, user))
+
+
+async def _public_apps(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    page: int,
+    per_page: int,
+    *,
+    q: str | None,
+    **filters: str | None,
+) -> s.AppPageOut:
+    """Published apps as the search service finds them (newest first without a query), each
+    shown as before. The index also holds deprecated apps, which this list has always left out
+    (``status=deprecated`` lists them): they are excluded by id, as they are few."""
+    deprecated = await db_session.scalars(select(m.App.id).where(m.App.status == m.AppStatus.DEPRECATED))
+    query = await listing.checked_query(
+        db_session, q=q, sort=None if q else "newest", page=page, per_page=per_page, **filters
+    )
+    query = replace(query, exclude_ids=tuple(deprecated))
+    result = await listing.search_page(listing.search_service(request), db_session, query)
+    apps = await listing.apps_for(db_session, result.hits)
+    return s.AppPageOut(
+        items=[s.AppSummaryOut.of(app) for app in apps],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+    )
 
 
 class AppsApi(Controller):
@@ -46,11 +82,26 @@ class AppsApi(Controller):
         maturity: MaturityFilter | None = None,
         xinchuang: str | None = None,
         kind: KindFilter | None = None,
-        q: str | None = None,
+        q: Annotated[str | None, Parameter(max_length=MAX_QUERY_CHARS)] = None,
         status: StatusFilter = "published",
         page: PageNumber = 1,
         per_page: int = items_per_page(20, maximum=100),
     ) -> s.AppPageOut:
+        if status == m.AppStatus.PUBLISHED:
+            return await _public_apps(
+                request,
+                db_session,
+                page,
+                per_page,
+                q=q,
+                category=category,
+                region=region,
+                zone=zone,
+                tag=tag,
+                maturity=maturity,
+                xinchuang=xinchuang,
+                kind=kind,
+            )
         filters = AppFilters(
             category=category,
             region=region,

@@ -23,14 +23,15 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from search.types import SORTS, SearchQuery
 from store.db import models as m
 from store.lib.errors import AppError
 from store.lib.forms import form_data, redirect_to, rerender
 from store.lib.pagination import Page, PageNumber, items_per_page
-from store.lib.policy import current_user, requires, signed_in
+from store.lib.policy import authorize, current_user, requires, signed_in
 from store.lib.templating import is_htmx
 
-from . import constants, lifecycle, rules
+from . import constants, facets, lifecycle, listing, rules
 from .forms import app_data_from_form, form_values
 from .services import AppFilters, AppService
 
@@ -39,7 +40,8 @@ APP_PAGE_SECTIONS = "app_page_sections"
 """Key, in the application state, of the sections the app page shows (a sequence of AppPageSection)."""
 
 PER_PAGE = 12
-FILTER_KEYS = ("category", "region", "zone", "tag", "maturity", "xinchuang", "kind", "q")
+SEARCH_KEYS = ("q", "sort", *listing.FILTERS)
+POPULAR = 6  # apps shown when a search finds nothing: the most reused
 
 
 CHECKBOX_GROUPS = ("deployment_modes", "integrations", "xc_cpus", "xc_os", "xc_databases")
@@ -134,22 +136,34 @@ class CatalogPages(Controller):
         page: PageNumber = 1,
         per_page: int = items_per_page(PER_PAGE, maximum=48),
     ) -> Template:
-        params = {k: (request.query_params.get(k) or "").strip() or None for k in FILTER_KEYS}
-        filters = AppFilters(**params)  # type: ignore[arg-type]
-        found = await AppService(db_session).list_apps(
-            filters, current_user(request), page=page, per_page=per_page
-        )
+        """The catalog is the search page: the query, its filters and sort in the URL, facet
+        counts beside each filter, and help when nothing matches."""
+        params = {k: (request.query_params.get(k) or "").strip() or None for k in SEARCH_KEYS}
+        query = await listing.checked_query(db_session, page=page, per_page=per_page, **params)
+        search = listing.search_service(request)
+        result = await listing.search_page(search, db_session, query)
+        popular: list[listing.Listed] = []
+        if not result.total:
+            top = await search.search(db_session, SearchQuery(sort="reuse", per_page=POPULAR))
+            popular = await listing.listed(db_session, top.hits)
         cities = list(
             await db_session.scalars(
                 select(m.Region).where(m.Region.level == m.RegionLevel.CITY).order_by(m.Region.code)
             )
         )
+        region = await db_session.get(m.Region, query.region) if query.region else None
         context = {
-            "apps": found.items,
-            "page": Page.of(found),
-            "filters": params,
-            "cities": cities,
-            **_choices(),
+            "result": result,
+            "items": await listing.listed(db_session, result.hits),
+            "page": Page(result.page, result.per_page, result.total),
+            "query": query,
+            "filters": {key: getattr(query, key) for key in listing.FILTERS},
+            "active": [key for key in listing.FILTERS if getattr(query, key)],
+            "sorts": SORTS,
+            "facet_groups": facets.facet_groups(result, query, [city.code for city in cities]),
+            "popular": popular,
+            "region_names": {city.code: city.name for city in cities}
+            | ({region.code: region.name} if region else {}),
         }
         template = "catalog/_results.html" if is_htmx(request) else "catalog/list.html"
         return Template(template, context=context)
@@ -230,6 +244,19 @@ class CatalogPages(Controller):
         if action == "review":
             return redirect_to(request, "review_queue")
         return redirect_to(request, "app_detail", slug=slug)
+
+    @get("/apps/{slug:str}/submit", name="app_submit_confirm", guards=[signed_in])
+    async def submit_confirm(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
+    ) -> Response[Any]:
+        """Before a draft goes to review: what that means, and the published apps that look like
+        it (the duplicate check of store.discovery, loaded into the page), then the button."""
+        user = current_user(request)
+        app = await AppService(db_session).get(slug, user)
+        authorize(user, "apps.submit", app.region_code)
+        if app.status != m.AppStatus.DRAFT:
+            return redirect_to(request, "app_detail", slug=slug)
+        return Template("catalog/submit.html", context={"app": app})
 
     @post("/apps/{slug:str}/submit", name="app_submit", guards=[signed_in])
     async def submit(

@@ -17,14 +17,10 @@ without commit, drops the waiting events (a rolled-back SAVEPOINT drops those em
 a refused request is never heard of. This is the transactional outbox; an after-commit callback
 would lose the event if the process died between the commit and the callback.
 
-For the search issue: add a ``SearchOutbox`` model and a subscriber, listed in
-``store.app.EVENT_SUBSCRIBERS``::
-
-    def queue_for_search(session: Session, event: Event) -> None:
-        if isinstance(event, AppChanged):
-            session.add(m.SearchOutbox(app_id=event.app_id, reason=event.what))
-
-A worker then reads the outbox after commit, indexes the apps and deletes the rows it handled.
+Search subscribes this way (``store.app.event_subscribers`` lists the subscribers): the
+database index is rewritten in the change's transaction (``search.index_db.index_subscriber``),
+and with Meilisearch an outbox row is added (``search.outbox.queue_for_meilisearch``), which a
+worker reads after commit, sends to Meilisearch, and deletes (``search/worker.py``).
 
 Subscribers are synchronous and quick (they run inside the commit): ``session.add`` or
 ``session.execute``, no network I/O. An exception in one aborts the commit, and so the change.

@@ -58,7 +58,12 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     form.locator('select[name="maturity"]').select_option("mature")
     form.locator('input[name="name"]').fill(name)
     form.locator('input[name="name_en"]').fill(name_en)
-    form.locator('input[name="summary"]').fill("工地扬尘、塔吊、人员实名制一屏监管，已在深圳全市推广。")
+    form.locator('input[name="summary"]').fill("工地扬尘、塔吊、人员实名制一屏监管，已在深圳全市推广")
+    # 查重 as the city types: the panel under the summary follows the name and summary (htmx).
+    with page.expect_response(lambda r: "/duplicate-check?" in r.url and "summary=" in r.url):
+        form.locator('input[name="summary"]').press("End")
+        form.locator('input[name="summary"]').press_sequentially("。")
+    expect(page.locator("#duplicate-check .duplicate-check h2")).to_be_visible()
     form.locator('input[name="department"]').fill("深圳市住房和建设局")
     form.locator('input[name="contact_name"]').fill("王工")
     form.locator('input[name="contact_phone"]').fill("0755-88886666")
@@ -97,8 +102,12 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     # -- submitted for review ------------------------------------------------------------------
     page.click(f'main a[href="/apps/{slug}"]')  # "← name", back to the app page
     page.wait_for_url(f"**/apps/{slug}")
+    page.click(f'main a[href="/apps/{slug}/submit"]')  # to the confirmation page
+    page.wait_for_url(f"**/apps/{slug}/submit")
+    # The duplicate check (查重) arrives by htmx before the city confirms.
+    expect(page.locator("#duplicate-check .duplicate-check h2")).to_be_visible()
     with page.expect_navigation():
-        page.click(f'form[action="/apps/{slug}/submit"] button[type="submit"]')  # confirm accepted
+        page.click(f'form[action="/apps/{slug}/submit"] button[type="submit"]')
     expect(page.locator("h1 .status-submitted")).to_be_visible()
     expect(page.locator(f'form[action="/apps/{slug}/submit"]')).to_have_count(0)
     sign_out(page)
@@ -121,8 +130,11 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     expect(card).to_contain_text("深圳市住房和建设局")
     catalog_shot = shots_dir / "catalog.png"
     page.screenshot(path=str(catalog_shot), full_page=True)
-    card.locator(f'a[href="/apps/{slug}"]').click()
-    page.wait_for_url(f"**/apps/{slug}")
+    # The app page asks for its similar apps once shown (htmx), without holding the page up.
+    with page.expect_response(lambda r: r.url.endswith(f"/apps/{slug}/similar")) as similar:
+        card.locator(f'a[href="/apps/{slug}"]').click()
+        page.wait_for_url(f"**/apps/{slug}")
+    assert similar.value.status == 200
     expect(page.locator("h1 .status-published")).to_be_visible()
     expect(page.locator("dl.facts")).to_contain_text("MulanPSL-2.0")
     shown = page.locator("ul.artifacts code.sha256").inner_text().strip()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from alembic.autogenerate import compare_metadata
-
-from store.db.models._search import include_object
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
@@ -14,6 +12,7 @@ from sqlalchemy import func, inspect, select
 from store.cli import main
 from store.db import models as m
 from store.db.migrate import downgrade, upgrade
+from store.db.models._search import include_object
 from tests.factories import api_login
 
 

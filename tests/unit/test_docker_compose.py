@@ -26,12 +26,25 @@ def _default(value: str) -> str:
 
 def test_services_volumes_and_healthchecks() -> None:
     compose = _compose()
-    assert set(compose["services"]) == {"postgres", "meilisearch", "seaweedfs", "app"}
+    assert set(compose["services"]) == {"postgres", "meilisearch", "seaweedfs", "app", "worker"}
     for name, service in compose["services"].items():
         assert "healthcheck" in service, f"{name} has no health check"
     assert set(compose["volumes"]) == {"pgdata", "meilidata", "seaweeddata"}
     for name in ("postgres", "meilisearch", "seaweedfs"):
         assert compose["services"]["app"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_the_search_worker_runs_the_app_image_with_the_app_settings() -> None:
+    services = _compose()["services"]
+    worker, app = services["worker"], services["app"]
+    assert worker["image"] == app["image"]
+    assert worker["command"][:2] == ["store", "worker"]
+    assert worker["environment"] == app["environment"]
+    for name in ("postgres", "meilisearch", "app"):
+        assert worker["depends_on"][name]["condition"] == "service_healthy"
+    # The health check reads the file the worker touches every round.
+    heartbeat = worker["command"][worker["command"].index("--heartbeat") + 1]
+    assert heartbeat in " ".join(worker["healthcheck"]["test"])
 
 
 def test_app_environment_uses_only_known_settings() -> None:

@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from store.db import models as m
-from store.db.models._search import include_object
 from store.db.engine import create_engine
+from store.db.models._search import include_object
 from store.settings import DatabaseSettings, load_settings
 
 config = context.config

@@ -2,8 +2,8 @@
 
 ``search_documents`` holds one row per published or deprecated app — the document both engines
 index (``doc``), the filter and sort columns, and word-segmented text columns (``t_*``) that the
-database's full-text search reads: an FTS5 table kept in step by triggers on SQLite, a weighted
-``tsvector`` generated column on PostgreSQL (both made by migration 0005, invisible to the ORM).
+database's full-text search reads: an FTS5 table kept in step by triggers on SQLite, generated
+``tsvector`` columns on PostgreSQL (both made by migration 0005, invisible to the ORM).
 Rows are written in the same transaction as the change of the app, so the fallback is never
 behind. ``search_facets`` holds the multi-valued filters (tags, 信创, region and city) as rows.
 
@@ -24,14 +24,13 @@ from ._base import Base, utcnow
 
 # Made by the migration, not the ORM; model/migration comparisons skip them.
 FTS_TABLE = "search_fts"
-TSVECTOR_COLUMN = "tsv"
+TSVECTOR_COLUMNS = ("tsv", "tsv_body", "tsv_aux")
 
 
 class SearchDocument(Base):
     __tablename__ = "search_documents"
 
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
-    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(20))
@@ -49,11 +48,16 @@ class SearchDocument(Base):
     t_chars: Mapped[str] = mapped_column(Text, default="")
     t_py: Mapped[str] = mapped_column(Text, default="")
     t_pyx: Mapped[str] = mapped_column(Text, default="")
+    # Last (see migration 0005): SQLite reads the columns before it in every matching row.
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class SearchFacet(Base):
     __tablename__ = "search_facets"
-    __table_args__ = (Index("ix_search_facets_facet_value", "facet", "value", "app_id"),)
+    __table_args__ = (
+        Index("ix_search_facets_facet_value", "facet", "value", "app_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     app_id: Mapped[int] = mapped_column(
         ForeignKey("search_documents.app_id", ondelete="CASCADE"), primary_key=True
@@ -79,10 +83,10 @@ class SearchOutbox(Base):
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic filter: the FTS5 table (and its shadow tables) and the generated tsvector column
+    """Alembic filter: the FTS5 table (and its shadow tables) and the generated tsvector columns
     belong to the migration, not to the models."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):
         return False
-    if type_ == "index" and name == f"ix_search_documents_{TSVECTOR_COLUMN}":
+    if type_ == "index" and name in {f"ix_search_documents_{column}" for column in TSVECTOR_COLUMNS}:
         return False
-    return not (type_ == "column" and name == TSVECTOR_COLUMN and obj.table.name == "search_documents")
+    return not (type_ == "column" and name in TSVECTOR_COLUMNS and obj.table.name == "search_documents")

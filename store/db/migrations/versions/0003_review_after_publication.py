@@ -38,7 +38,7 @@ def upgrade() -> None:
             if with_comment:
                 batch_op.add_column(sa.Column("review_comment", sa.Text(), nullable=False, server_default=""))
             batch_op.create_index(batch_op.f(f"ix_{table}_review_status"), ["review_status"], unique=False)
-        op.execute(sa.text(f"UPDATE {table} SET review_status = 'approved'"))  # noqa: S608 - fixed names
+        op.execute(sa.text(f"UPDATE {table} SET review_status = 'approved'"))
 
 
 def downgrade() -> None:
