@@ -673,7 +673,8 @@ def benchmark_queries(count: int = 200, seed: int = SEED) -> list[BenchQuery]:
     rng = random.Random(seed + 1)
     to_traditional = opencc.OpenCC("s2t")
     slots = [group for group, share in QUERY_MIX for _ in range(share)]
-    groups = [slots[i % len(slots)] for i in range(count)]
+    # Fewer queries than slots: every class still gets its share (a stride through the slots).
+    groups = [slots[i * len(slots) // count if count < len(slots) else i % len(slots)] for i in range(count)]
     rng.shuffle(groups)
     queries: list[BenchQuery] = []
     for group in groups:

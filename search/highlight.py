@@ -7,6 +7,8 @@ Everything else is HTML-escaped: the only markup in the result is the highlight 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import escape
 
 from .query import ParsedQuery, pinyin_query
@@ -48,22 +50,34 @@ def _syllable_runs(syllables: list[str | None]) -> list[tuple[int, int]]:
     return runs
 
 
+@lru_cache(maxsize=1024)
+def _query_runs(query: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """Every run of at least ``MIN_PINYIN_CHARS`` consecutive syllables of the query, and the
+    shortest ones (what a match starts with)."""
+    runs = frozenset(
+        query[start:end]
+        for start in range(len(query))
+        for end in range(start + MIN_PINYIN_CHARS, len(query) + 1)
+    )
+    return runs, frozenset(run for run in runs if len(run) == MIN_PINYIN_CHARS)
+
+
 def _homophone_spans(syllables: list[str | None], query: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Han characters whose syllables equal a consecutive run of the query's (社宝卡 → 社保卡)."""
+    """Han characters whose syllables equal a consecutive run of the query's (社宝卡 → 社保卡).
+
+    Each position takes the longest run starting there; the query's runs are a set, so a position
+    costs one look-up unless it starts a match (runs of a run are runs too: growing one syllable
+    at a time finds the longest).
+    """
+    runs, first = _query_runs(query)
     spans = []
-    for start in range(len(syllables)):
-        best = 0
-        for offset in range(len(query)):
-            length = 0
-            while (
-                start + length < len(syllables)
-                and offset + length < len(query)
-                and syllables[start + length] == query[offset + length]
-            ):
-                length += 1
-            best = max(best, length)
-        if best >= MIN_PINYIN_CHARS:
-            spans.append((start, start + best))
+    for start in range(len(syllables) - MIN_PINYIN_CHARS + 1):
+        if syllables[start] not in query or tuple(syllables[start : start + MIN_PINYIN_CHARS]) not in first:
+            continue
+        end = start + MIN_PINYIN_CHARS
+        while end < len(syllables) and tuple(syllables[start : end + 1]) in runs:
+            end += 1
+        spans.append((start, end))
     return spans
 
 
@@ -73,6 +87,9 @@ def _latin_pinyin_spans(syllables: list[str | None], full: str, words: list[str]
     spans = []
     for run_start, run_end in _syllable_runs(syllables):
         for start in range(run_start, run_end):
+            first = syllables[start] or ""
+            if first not in full and not any(word.startswith(first[:1]) for word in words):
+                continue  # every span from here would start with this syllable or its initial
             joined = initials = ""
             for end in range(start + 1, run_end + 1):
                 syllable = syllables[end - 1] or ""

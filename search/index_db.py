@@ -29,7 +29,7 @@ from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from store.db import models as m
 from store.lib.events import Event
@@ -133,7 +133,9 @@ def _load_apps(session: Session, app_ids: Sequence[int]) -> list[m.App]:
     statement = (
         select(m.App)
         .where(m.App.id.in_(app_ids))
-        .options(joinedload(m.App.region), selectinload(m.App.labels))
+        .order_by(m.App.id)
+        # Only what documents read: not the publisher or the successor the model loads eagerly.
+        .options(joinedload(m.App.region), selectinload(m.App.labels), lazyload("*"))
         .execution_options(populate_existing=True)
     )
     return list(session.scalars(statement).unique())

@@ -21,7 +21,9 @@ from .database import DatabaseEngine
 from .errors import SearchUnavailable
 from .meili import MeiliEngine
 from .query import parse_query
+from .text import words
 from .types import Hit, SearchQuery, SearchResult, Suggestion
+from .vocabulary import GENERIC_WORDS
 
 logger = logging.getLogger("search")
 
@@ -76,7 +78,7 @@ class Search:
     ) -> list[Hit]:
         """Apps like this one: a relaxed query from its own name, tags and summary, itself left out.
         (Meilisearch's similar-documents endpoint needs an embedder, which is not configured here.)"""
-        query = SearchQuery(q=text, per_page=limit, exclude_ids=(app_id,))
+        query = SearchQuery(q=subject_words(text), per_page=limit, exclude_ids=(app_id,))
         return (await self.search(session, query)).hits
 
     async def duplicates(
@@ -90,7 +92,7 @@ class Search:
     ) -> list[Hit]:
         """Published apps that look like the same thing as ``name``/``summary`` (查重): the name
         first, so the apps that match the name rank first, then words of the summary."""
-        text = f"{name} {summary}".strip()
+        text = subject_words(f"{name} {summary}")
         if not text:
             return []
         exclude = (exclude_id,) if exclude_id is not None else ()
@@ -104,3 +106,10 @@ class Search:
 
 def with_page(query: SearchQuery, page: int) -> SearchQuery:
     return replace(query, page=page)
+
+
+def subject_words(text: str) -> str:
+    """``text`` as a query of what it is about: its words without the generic ones (智慧, 平台 …,
+    search/data/generic.yaml), so that look-alikes need not share the first, generic word."""
+    kept = [word for word in words(text) if word not in GENERIC_WORDS]
+    return " ".join(kept)

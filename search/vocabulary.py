@@ -86,6 +86,7 @@ def parse_words(data: Any, name: str = "words.yaml") -> tuple[str, ...]:
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = parse_synonyms(_load("synonyms.yaml"))
 THESAURUS: dict[str, tuple[str, ...]] = parse_thesaurus(_load("thesaurus.yaml"))
 WORDS: tuple[str, ...] = parse_words(_load("words.yaml"))
+GENERIC_WORDS: frozenset[str] = frozenset(parse_words(_load("generic.yaml"), "generic.yaml"))
 
 
 def _synonym_index() -> dict[str, tuple[str, ...]]:

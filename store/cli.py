@@ -101,6 +101,25 @@ def migrate() -> None:
         settings.app.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.db.url)
     click.echo("database is up to date")
+    indexed = run_in_session(_index_if_empty)
+    if indexed:
+        click.echo(f"search index filled with {indexed} apps")
+
+
+async def _index_if_empty(session: AsyncSession) -> int:
+    """A database that had apps before the search index existed (migration 0005) gets its index
+    here, so search finds them without a separate ``store reindex``; later changes keep it."""
+    from sqlalchemy import exists, func, select
+
+    from search.documents import INDEXED_STATUSES
+    from search.index_db import rebuild
+    from store.db import models as m
+
+    if await session.scalar(select(func.count()).select_from(m.SearchDocument)):
+        return 0
+    if not await session.scalar(select(exists().where(m.App.status.in_(INDEXED_STATUSES)))):
+        return 0
+    return await rebuild(session)
 
 
 @main.group()

@@ -136,3 +136,28 @@ async def test_migrations_downgrade_and_upgrade_again(tmp_path) -> None:
         assert cities == 21
     finally:
         await engine.dispose()
+
+
+async def test_migrate_fills_an_empty_search_index_from_existing_apps(
+    client, db, monkeypatch, database_url
+) -> None:
+    """A store upgraded to the search index (migration 0005) finds its existing apps at once."""
+    from tests.factories import auth_headers, make_user, published_app
+
+    publisher = await auth_headers(db, await make_user(db, "city_staff", "440300", username="cli_pub"))
+    reviewer = await auth_headers(db, await make_user(db, "province_reviewer", "440000", username="cli_rev"))
+    app = await published_app(client, publisher, reviewer, name="迁移前已发布的社保卡应用")
+    # As if the app had been published before the index existed.
+    await db.execute(m.SearchDocument.__table__.delete())
+    await db.commit()
+
+    result = await _invoke(monkeypatch, database_url, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "search index filled with 1 apps" in result.output
+    app_id = await db.scalar(select(m.App.id).where(m.App.slug == app["slug"]))
+    assert list(await db.scalars(select(m.SearchDocument.app_id))) == [app_id]
+    found = await client.get("/api/v1/search", params={"q": "社保卡"})
+    assert [hit["slug"] for hit in found.json()["hits"]] == [app["slug"]]
+
+    again = await _invoke(monkeypatch, database_url, ["migrate"])
+    assert "search index filled" not in again.output  # a filled index is left to the subscribers

@@ -31,7 +31,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TEXT_COLUMNS = ("t_name", "t_tags", "t_summary", "t_body", "t_chars", "t_py", "t_pyx")
-# PostgreSQL: ``search/database.py`` reads these columns and the weights of ``tsv``.
+# PostgreSQL: ``search/database/`` reads these columns and the weights of ``tsv``.
 PG_TSVECTORS = {
     "tsv": (
         "setweight(to_tsvector('simple', coalesce(t_name, '') || ' ' || coalesce(t_pyx, '')), 'A')"
