@@ -39,10 +39,13 @@ class OneShotHttp:
     """``request`` sends one request with ``Connection: close`` and reads the whole answer.
 
     ``base_url`` is ``http://`` or ``https://`` host, port and an optional path prefix (a
-    Meilisearch behind a reverse proxy); TLS trusts what httpx2 trusts.
+    Meilisearch behind a reverse proxy); TLS trusts what httpx2 trusts unless given
+    ``ssl_context``.
     """
 
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+    def __init__(
+        self, base_url: str, headers: dict[str, str], *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -52,7 +55,7 @@ class OneShotHttp:
         self.prefix = parts.path.rstrip("/")
         self.ssl: ssl.SSLContext | None = None
         if parts.scheme == "https":
-            self.ssl = httpx2.create_ssl_context(trust_env=False)
+            self.ssl = ssl_context or httpx2.create_ssl_context(trust_env=False)
         host = parts.netloc.rpartition("@")[2]  # never send credentials of the URL as Host
         lines = [f"Host: {host}", "Accept: application/json", "Connection: close"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -133,7 +136,7 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size_line = await reader.readuntil(b"\r\n")
         size = int(size_line.split(b";", 1)[0].strip(), 16)  # chunk extensions are ignored

@@ -80,5 +80,15 @@ def test_a_single_syllable_is_not_a_homophone_match() -> None:
     assert _marked("一站式服务", "ys") == []  # two initials match too much
 
 
+def test_homophones_are_any_run_of_the_query_syllables_the_longest_at_each_place() -> None:
+    # 宝卡 is a run from the middle of "she bao ka"; a text may hold several runs, or end in one
+    assert _marked("办理保卡和社保卡", "社宝卡") == ["保卡", "社保卡"]
+    assert _marked("电子社保", "社宝卡") == ["社保"]
+    # 社保 and 宝卡 overlap in 社保卡: the longest run wins, as one mark
+    assert _marked("社保卡", "社宝 宝卡") == ["社保卡"]
+    # the same syllables out of order are no run
+    assert _marked("咖包舍", "社宝卡") == []  # ka bao she
+
+
 def test_custom_tag() -> None:
     assert highlight("社保", parse_query("社保"), tag="em") == "<em>社保</em>"
