@@ -143,14 +143,20 @@ def _load_apps(session: Session, app_ids: Sequence[int]) -> list[m.App]:
 
 def documents_for(session: Session, apps: Iterable[m.App]) -> list[dict[str, Any]]:
     """The search documents of the public apps among ``apps``."""
+    apps = list(apps)
     zones: dict[str, str] | None = None
+    # Reuse is a ranking signal and a sort: the live-adoption count goes into every document.
+    live: dict[int, int] = {
+        app_id: int(count)
+        for app_id, count in session.execute(m.live_adoption_counts_query([app.id for app in apps]))
+    }
     docs = []
     for app in apps:
         city_zone = None
         if app.region.zone is None and app.region.parent_code:
             zones = zones if zones is not None else _city_zones(session)
             city_zone = zones.get(app.region.parent_code)
-        doc = document_for(app, city_zone=city_zone)
+        doc = document_for(app, live_adoptions=live.get(app.id, 0), city_zone=city_zone)
         if doc is not None:
             docs.append(doc)
     return docs

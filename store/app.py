@@ -65,6 +65,7 @@ def create_app(
     from store.accounts.auth import authenticate
     from store.accounts.controllers import ACCOUNT_API
     from store.accounts.pages import ACCOUNT_PAGES
+    from store.adoptions import labels as adoption_labels
     from store.artifacts import pages as artifact_pages
     from store.artifacts.controllers import ARTIFACT_API
     from store.artifacts.pages import ARTIFACT_PAGES
@@ -155,7 +156,12 @@ def create_app(
         template_config=TemplateConfig(
             # Each feature names its own codes; templates look any of them up with label().
             instance=template_engine(
-                labels=[account_labels.LABELS, region_labels.LABELS, catalog_labels.LABELS]
+                labels=[
+                    account_labels.LABELS,
+                    region_labels.LABELS,
+                    catalog_labels.LABELS,
+                    adoption_labels.LABELS,
+                ]
             )
         ),
         openapi_config=OpenAPIConfig(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from store.accounts import rules as accounts
+from store.adoptions import rules as adoptions
 from store.artifacts import rules as artifacts
 from store.catalog import rules as catalog
 from store.lib import policy
@@ -26,6 +27,7 @@ FEATURE_RULES: tuple[Mapping[str, policy.Rule], ...] = (
     catalog.RULES,
     artifacts.RULES,
     stats.RULES,
+    adoptions.RULES,
 )
 
 

@@ -21,6 +21,10 @@ OWN, OTHER = "440300", "440100"
 
 # action -> the roles allowed; region-scoped actions allow city staff only on their own region.
 ALLOWED = {
+    "adoptions.request": {"city_staff"},
+    "adoptions.act": {"city_staff"},
+    "adoptions.note": {"province_admin", "province_reviewer", "city_staff"},
+    "adoptions.read_private": {"province_admin", "province_reviewer", "city_staff"},
     "regions.manage": {"province_admin"},
     "users.manage": {"province_admin"},
     "tokens.manage": {"province_admin", "province_reviewer", "city_staff"},

@@ -1,5 +1,15 @@
 """All tables, imported as ``from store.db import models as m``."""
 
+from ._adoption import (
+    OPEN_ADOPTION_STATUSES,
+    Adoption,
+    AdoptionEvent,
+    AdoptionEventKind,
+    AdoptionStatus,
+    AdoptionVersion,
+    Confirmation,
+    live_adoption_counts_query,
+)
 from ._api_token import ApiToken
 from ._app import (
     App,
@@ -25,7 +35,13 @@ from ._user import PROVINCIAL_ROLES, Role, User
 from ._version import Artifact, ArtifactKind, ReviewStatus, Version
 
 __all__ = [
+    "OPEN_ADOPTION_STATUSES",
     "PROVINCIAL_ROLES",
+    "Adoption",
+    "AdoptionEvent",
+    "AdoptionEventKind",
+    "AdoptionStatus",
+    "AdoptionVersion",
     "ApiToken",
     "App",
     "AppKind",
@@ -36,6 +52,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Category",
+    "Confirmation",
     "DeploymentMode",
     "IdempotencyRecord",
     "LabelKind",
@@ -55,5 +72,6 @@ __all__ = [
     "UserSession",
     "Version",
     "Zone",
+    "live_adoption_counts_query",
     "utcnow",
 ]

@@ -1,0 +1,1 @@
+"""Adoption unit tests: the rules come from ``store.rules`` (installed by the root conftest)."""
