@@ -66,6 +66,7 @@ def create_app(
     from store.accounts.controllers import ACCOUNT_API
     from store.accounts.pages import ACCOUNT_PAGES
     from store.adoptions import labels as adoption_labels
+    from store.adoptions.controllers import ADOPTION_API
     from store.artifacts import pages as artifact_pages
     from store.artifacts.controllers import ARTIFACT_API
     from store.artifacts.pages import ARTIFACT_PAGES
@@ -126,6 +127,7 @@ def create_app(
             *REGION_PAGES,
             *CATALOG_API,
             *ARTIFACT_API,
+            *ADOPTION_API,
             *CATALOG_PAGES,
             *ARTIFACT_PAGES,
             *REVIEW_API,

@@ -70,6 +70,11 @@ class UpgradeIn(msgspec.Struct, forbid_unknown_fields=True):
     expected_revision: Revision | None = None
 
 
+class ReconfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    comment: Comment = ""
+    expected_revision: Revision | None = None
+
+
 class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
     comment: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
 
