@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,8 +77,7 @@ class Search:
     ) -> list[Hit]:
         """Apps like this one: a relaxed query from its own name, tags and summary, itself left out.
         (Meilisearch's similar-documents endpoint needs an embedder, which is not configured here.)"""
-        query = SearchQuery(q=subject_words(text), per_page=limit, exclude_ids=(app_id,))
-        return (await self.search(session, query)).hits
+        return await self._lookalikes(session, text, (app_id,), limit)
 
     async def duplicates(
         self,
@@ -92,20 +90,24 @@ class Search:
     ) -> list[Hit]:
         """Published apps that look like the same thing as ``name``/``summary`` (查重): the name
         first, so the apps that match the name rank first, then words of the summary."""
-        text = subject_words(f"{name} {summary}")
-        if not text:
-            return []
         exclude = (exclude_id,) if exclude_id is not None else ()
-        result = await self.search(session, SearchQuery(q=text, per_page=limit, exclude_ids=exclude))
-        return result.hits
+        return await self._lookalikes(session, f"{name} {summary}", exclude, limit)
+
+    async def _lookalikes(
+        self, session: AsyncSession, text: str, exclude_ids: tuple[int, ...], limit: int
+    ) -> list[Hit]:
+        """The hits for what ``text`` is about; none when it says nothing but generic words (an
+        empty query would list every app, which looks like nothing in particular)."""
+        query = subject_words(text)
+        if not query:
+            return []
+        return (
+            await self.search(session, SearchQuery(q=query, per_page=limit, exclude_ids=exclude_ids))
+        ).hits
 
     async def close(self) -> None:
         if self.meili:
             await self.meili.close()
-
-
-def with_page(query: SearchQuery, page: int) -> SearchQuery:
-    return replace(query, page=page)
 
 
 def subject_words(text: str) -> str:

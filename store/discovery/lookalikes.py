@@ -59,10 +59,8 @@ async def list_duplicates(
 ) -> list[Lookalike]:
     """Published apps that look like the same thing as ``name``/``summary``; nothing when both
     are empty. ``exclude_id`` is the app being edited, submitted or reviewed."""
-    if not (name.strip() or summary.strip()):
-        return []
     hits = await search.duplicates(session, name, summary, exclude_id=exclude_id)
-    return await _with_publishers(session, [hit for hit in hits if hit.id != exclude_id])
+    return await _with_publishers(session, hits)  # the search already left exclude_id out
 
 
 async def _with_publishers(session: AsyncSession, hits: Sequence[Hit]) -> list[Lookalike]:

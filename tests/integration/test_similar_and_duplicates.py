@@ -230,3 +230,22 @@ async def test_a_generic_first_word_does_not_hide_a_lookalike(
     await page_login(client, "sz_dup")
     found = await client.get("/duplicate-check", params={"name": "智慧医保结算平台"}, headers=HTMX)
     assert _links(found.text) == ["mz-yibao"]
+
+
+async def test_an_app_described_only_in_generic_words_lists_no_similar_apps(
+    client: httpx.AsyncClient, people: dict[str, dict[str, str]]
+) -> None:
+    """Its query would be empty, and an empty query lists every app: that is not "similar"."""
+    await published_app(client, people["meizhou"], people["reviewer"], **MEIZHOU_YIBAO)
+    await published_app(
+        client,
+        people["shenzhen"],
+        people["reviewer"],
+        slug="sz-generic",
+        name="智慧平台",
+        summary="综合服务平台",
+        tags=["智慧"],
+    )
+    alone = await client.get("/apps/sz-generic/similar", headers=HTMX)
+    assert alone.status_code == 200
+    assert _links(alone.text) == []
