@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import statistics
 import struct
 import threading
 import time
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from benchmarks.figures import Timings
 from benchmarks.upload import APP_PAYLOAD, StoreServer, machine_load, say, scratch_dir, verdict
 
 OTHER_REGION = "440100"  # 广州市
@@ -62,25 +62,10 @@ def multipart(image: bytes) -> tuple[bytes, str]:
 
 # -- /health, sampled from its own thread -----------------------------------------------------------
 @dataclass
-class Latencies:
-    seconds: list[float] = field(default_factory=list)
+class Latencies(Timings):
+    """/health latencies and how many of those requests failed."""
+
     failures: int = 0
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.seconds) * 1000 if self.seconds else float("nan")
-
-    @property
-    def p95(self) -> float:
-        return self.percentile(0.95)
-
-    @property
-    def worst(self) -> float:
-        return max(self.seconds) * 1000 if self.seconds else float("nan")
 
 
 def sample_health(base_url: str, duration: float) -> Latencies:

@@ -34,7 +34,6 @@ import os
 import random
 import re
 import secrets
-import statistics
 import sys
 import time
 import uuid
@@ -49,6 +48,7 @@ import httpx
 
 from benchmarks.availability import expect, token_for
 from benchmarks.catalog_gen import SEED, BenchQuery, InsertedCatalog, benchmark_queries, insert_catalog
+from benchmarks.figures import Timings
 from benchmarks.upload import (
     APP_PAYLOAD,
     REGION,
@@ -73,34 +73,6 @@ POSTGRES_SERVER = os.environ.get("STORE_TEST_POSTGRES", "postgresql://postgres@1
 
 
 # -- figures ---------------------------------------------------------------------------------------
-@dataclass
-class Timings:
-    """Latencies of one kind of request, in seconds."""
-
-    seconds: list[float] = field(default_factory=list)
-
-    def percentile(self, q: float) -> float:
-        """Nearest-rank percentile in milliseconds (nan when empty)."""
-        ordered = sorted(self.seconds)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))] * 1000
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.seconds) * 1000 if self.seconds else float("nan")
-
-    @property
-    def p95(self) -> float:
-        return self.percentile(0.95)
-
-    @property
-    def p99(self) -> float:
-        return self.percentile(0.99)
-
-    def describe(self, p99: bool = True) -> str:
-        tail = f", p99 {self.p99:.1f}" if p99 else ""
-        return f"p50 {self.p50:.1f}, p95 {self.p95:.1f}{tail} ms"
 
 
 @dataclass
