@@ -27,6 +27,7 @@ from ._audit import AuditEntry
 from ._base import Base, utcnow
 from ._idempotency import IdempotencyRecord
 from ._login_throttle import LoginThrottle
+from ._notification import EmailState, Notification, NotificationKind
 from ._region import Region, RegionLevel, Zone
 from ._screenshot import Screenshot
 from ._search import SearchDocument, SearchFacet, SearchOutbox
@@ -54,11 +55,14 @@ __all__ = [
     "Category",
     "Confirmation",
     "DeploymentMode",
+    "EmailState",
     "IdempotencyRecord",
     "LabelKind",
     "LicenseType",
     "LoginThrottle",
     "Maturity",
+    "Notification",
+    "NotificationKind",
     "Offering",
     "Region",
     "RegionLevel",

@@ -29,6 +29,8 @@ class User(Base, TimestampMixin):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
+    # Optional: where notifications are e-mailed when SMTP is configured (the inbox always works).
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     role: Mapped[str] = mapped_column(String(20))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ._base import Base, utcnow
@@ -47,6 +47,9 @@ class Version(Base):
     yanked: Mapped[bool] = mapped_column(Boolean, default=False)
     yank_reason: Mapped[str] = mapped_column(Text, default="")
     yanked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The publisher marks a release that fixes a security problem; when it becomes public, every
+    # region running an older version is alerted.
+    security_fix: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     review_status: Mapped[str] = mapped_column(
         String(20), default=ReviewStatus.PENDING, server_default=ReviewStatus.PENDING.value, index=True
     )

@@ -1,0 +1,1 @@
+"""Notifications: the inbox, its unread count, and optional e-mail delivery."""
