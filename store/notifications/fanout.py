@@ -13,9 +13,9 @@ configured and lets old ones expire when it is not.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, and_, case, insert, literal, null, or_, select
+from sqlalchemy import Insert, Table, and_, case, insert, literal, null, or_, select
 
 from store.db import models as m
 
@@ -39,7 +39,7 @@ def for_region(
     params: dict[str, Any] | None = None,
 ) -> Insert:
     """The statement that gives every staff user acting for ``region_code`` one inbox row."""
-    table = m.Notification.__table__
+    table = cast(Table, m.Notification.__table__)
     email_state = case(
         (m.User.email != "", literal(m.EmailState.PENDING.value)), else_=literal(m.EmailState.NONE.value)
     )
