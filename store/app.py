@@ -38,13 +38,15 @@ logger = logging.getLogger("store")
 def event_subscribers(settings: Settings) -> tuple[events.Subscriber, ...]:
     """Who hears of every change (store/lib/events.py), inside the change's transaction; the web
     app and the CLI both give these to their sessions. The database search index is kept current
-    always; with Meilisearch, each change also queues an outbox row for the search worker."""
+    always; with Meilisearch, each change also queues an outbox row for the search worker. A yank
+    or a security release alerts the regions running an affected version (store/adoptions/alerts.py)."""
     from search.index_db import index_subscriber
     from search.outbox import queue_for_meilisearch
+    from store.adoptions.alerts import version_alerts
 
     if settings.search.backend == "meilisearch":
-        return (index_subscriber, queue_for_meilisearch)
-    return (index_subscriber,)
+        return (index_subscriber, queue_for_meilisearch, version_alerts)
+    return (index_subscriber, version_alerts)
 
 
 # create_app's keyword of the same name (a test's own subscribers) hides the function there.
@@ -66,7 +68,13 @@ def create_app(
     from store.accounts.controllers import ACCOUNT_API
     from store.accounts.pages import ACCOUNT_PAGES
     from store.adoptions import labels as adoption_labels
+    from store.adoptions import outdated as adoption_outdated
+    from store.adoptions import pages as adoption_pages
     from store.adoptions.controllers import ADOPTION_API
+    from store.adoptions.outdated_pages import OUTDATED_API, OUTDATED_PAGES
+    from store.adoptions.pages import ADOPTION_PAGES
+    from store.adoptions.region_pages import REGION_PROFILE_PAGES
+    from store.adoptions.sweeper import DailySweep, sweep_with
     from store.artifacts import pages as artifact_pages
     from store.artifacts.controllers import ARTIFACT_API
     from store.artifacts.pages import ARTIFACT_PAGES
@@ -78,6 +86,9 @@ def create_app(
     from store.discovery.controllers import DISCOVERY_API
     from store.discovery.fragments import DISCOVERY_FRAGMENTS
     from store.discovery.pages import DISCOVERY_PAGES
+    from store.notifications.controllers import NOTIFICATION_API
+    from store.notifications.mail import MailWorker
+    from store.notifications.pages import NOTIFICATION_PAGES
     from store.regions import labels as region_labels
     from store.regions.controllers import REGION_API
     from store.regions.pages import REGION_PAGES
@@ -112,6 +123,13 @@ def create_app(
     if settings.search.backend == "meilisearch":
         search_worker = BackgroundWorker(session_maker(engine), settings.search)
         search_worker_hooks = [search_worker.start, search_worker.stop]
+    # With SMTP configured, each server process also sends notification e-mails in the background.
+    mail_worker_hooks: list[Callable[..., Awaitable[None]]] = []
+    if settings.mail.enabled:
+        mail_worker = MailWorker(session_maker(engine), settings.mail)
+        mail_worker_hooks = [mail_worker.start, mail_worker.stop]
+    # Each server process also runs the adoptions' stale sweep: shortly after start-up, then daily.
+    adoption_sweep = DailySweep(sweep_with(session_maker(engine, info=session_info)))
     db_config = sqlalchemy_config(engine, info=session_info)
     # The plugin fills these in at start-up too; having them from the start lets tests drive the
     # app in their own event loop without running the ASGI lifespan.
@@ -125,9 +143,13 @@ def create_app(
             *ACCOUNT_PAGES,
             *REGION_API,
             *REGION_PAGES,
+            *REGION_PROFILE_PAGES,
             *CATALOG_API,
             *ARTIFACT_API,
             *ADOPTION_API,
+            *ADOPTION_PAGES,
+            *OUTDATED_PAGES,
+            *OUTDATED_API,
             *CATALOG_PAGES,
             *ARTIFACT_PAGES,
             *REVIEW_API,
@@ -135,6 +157,8 @@ def create_app(
             *DISCOVERY_API,
             *DISCOVERY_FRAGMENTS,
             *DISCOVERY_PAGES,
+            *NOTIFICATION_API,
+            *NOTIFICATION_PAGES,
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -183,21 +207,36 @@ def create_app(
                 "auth_session_maker": session_maker(engine, info=session_info),
                 "engine": engine,
                 "storage": storage,
+                "adoption_sweep": adoption_sweep,
                 SEARCH: search,
-                # What artifacts, review and discovery add to the catalog's app page (see
-                # store.catalog.pages); discovery's section is bound to the search service.
+                # What artifacts, review, discovery and adoptions add to the catalog's app page
+                # (see store.catalog.pages); discovery's section is bound to the search service.
                 APP_PAGE_SECTIONS: (
                     artifact_pages.app_page_section,
                     review_pages.app_page_section,
                     discovery_pages.app_page_section(search),
+                    adoption_pages.app_page_section,
+                    adoption_outdated.app_page_section,
                 ),
                 **state_items,
             }
         ),
-        on_startup=[prepare_storage, warm_up_search, *search_worker_hooks[:1]],
+        on_startup=[
+            prepare_storage,
+            warm_up_search,
+            *search_worker_hooks[:1],
+            *mail_worker_hooks[:1],
+            adoption_sweep.start,
+        ],
         # The search worker first: it finishes its batch before the engine is disposed for good
         # (the SQLAlchemy plugin's own dispose runs earlier, but a disposed engine reconnects).
-        on_shutdown=[*search_worker_hooks[1:], search.close, dispose_engine],
+        on_shutdown=[
+            adoption_sweep.stop,
+            *mail_worker_hooks[1:],
+            *search_worker_hooks[1:],
+            search.close,
+            dispose_engine,
+        ],
         debug=False,
     )
     return app

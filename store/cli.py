@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -73,7 +74,7 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 def run(host: str | None, port: int | None, workers: int, reload: bool) -> None:
-    """Serve the store."""
+    """Serve the store (each process also sweeps stale adoptions shortly after start-up, then daily)."""
     import uvicorn
 
     settings = load_settings()
@@ -195,6 +196,41 @@ def seed_demo() -> None:
     click.echo("demo users created — write these passwords down, they are shown only once:")
     for username, role, region, password in created:
         click.echo(f"  {username:<12} {role:<18} {region}  password: {password}")
+
+
+@main.group()
+def adoptions() -> None:
+    """Adoptions: the yearly re-confirmation."""
+
+
+@adoptions.command("sweep")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Sweep as if today were this day (YYYY-MM-DD; default: today).",
+)
+def adoptions_sweep(today: datetime | None) -> None:
+    """Mark stale every live adoption not re-confirmed within 30 days of its yearly date.
+
+    `store run` does this in the background shortly after start-up and then daily; run this to
+    sweep now (from cron, say). Prints the numbers of the adoptions marked.
+    """
+    from store.adoptions.services import AdoptionService
+
+    day = today.date() if today else None
+
+    async def work(session: AsyncSession) -> list[int]:
+        return await AdoptionService(session, today=(lambda: day) if day else None).sweep()
+
+    try:
+        marked = run_in_session(work)
+    except Exception as exc:
+        _fail(exc)
+        return
+    for adoption_id in marked:
+        click.echo(f"adoption {adoption_id} marked stale")
+    click.echo(f"{len(marked)} adoption{'' if len(marked) == 1 else 's'} marked stale")
 
 
 def _meili_engine(settings: SearchSettings) -> MeiliEngine:

@@ -8,7 +8,11 @@ review queue shows that kind of work too. Afterwards the timestamps of
 each app (audit entries, versions, files, submission and publication) are moved to the dates in
 the table, so lists, histories and monthly figures look lived-in rather than all "today".
 
-Idempotent: users are found by username and apps by slug; a second run writes nothing.
+Then the demo adoptions (``store.demo_adoptions``): which region reuses which app, in every state,
+replayed through AdoptionService by the cities' staff.
+
+Idempotent: users are found by username, apps by slug and adoptions by app and adopting region;
+a second run writes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from store.accounts.services import UserService
 from store.artifacts.services import ArtifactService, VersionService
 from store.catalog.services import AppService
 from store.db import models as m
+from store.demo_adoptions import seed_adoptions
 from store.lib.security import generate_password
 from store.lib.storage import Storage, StorageError, build_storage
 from store.review.services import ReviewService
@@ -51,6 +56,8 @@ async def seed(
     passwords that are not returned: ``store users set-password`` gives them one."""
     created = await _seed_users(session)
     await seed_catalog(session, settings=settings, storage=storage)
+    # Then who reuses what, by the same cities' staff (demo_adoptions.py has the stories).
+    await seed_adoptions(session, lambda cities: _publishers(session, cities, CatalogReport()))
     return created
 
 

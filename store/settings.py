@@ -41,6 +41,13 @@ ENV_VARS: dict[str, str] = {
     "STORE_MEILISEARCH_URL": "Meilisearch URL, e.g. http://meilisearch:7700",
     "STORE_MEILISEARCH_KEY": "Meilisearch API key",
     "STORE_SEARCH_INDEX_PREFIX": "prefix of the search index names (default yue)",
+    "STORE_SMTP_HOST": "SMTP server for notification e-mails; empty (default) sends none (the inbox works)",
+    "STORE_SMTP_PORT": "SMTP port (default 587)",
+    "STORE_SMTP_USERNAME": "SMTP user name; empty for a server that needs no sign-in",
+    "STORE_SMTP_PASSWORD": "SMTP password (never logged)",
+    "STORE_SMTP_FROM": "sender of notification e-mails, e.g. noreply@example.gov.cn; required with SMTP",
+    "STORE_SMTP_SECURITY": "starttls (default), ssl or none",
+    "STORE_BASE_URL": "the site's address as users reach it, for links in e-mails (default http://127.0.0.1:8000)",
 }
 
 
@@ -117,12 +124,30 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Notification e-mail; off while ``smtp_host`` is empty (the inbox works either way)."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)  # kept out of reprs, and so out of logs
+    smtp_from: str = ""
+    smtp_security: str = "starttls"
+    base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     def check(self) -> None:
         """Refuse unsafe combinations before the store serves anyone."""
@@ -138,6 +163,14 @@ class Settings:
             raise SettingsError("STORE_S3_ENDPOINT is required when STORE_STORAGE_BACKEND=s3")
         if self.search.backend not in {"database", "meilisearch"}:
             raise SettingsError("STORE_SEARCH_BACKEND must be 'database' or 'meilisearch'")
+        if self.mail.smtp_security not in {"starttls", "ssl", "none"}:
+            raise SettingsError("STORE_SMTP_SECURITY must be 'starttls', 'ssl' or 'none'")
+        if not self.mail.base_url.startswith(("http://", "https://")):
+            raise SettingsError("STORE_BASE_URL must start with http:// or https://")
+        if self.mail.enabled and "@" not in self.mail.smtp_from:
+            raise SettingsError("STORE_SMTP_FROM must be an e-mail address when STORE_SMTP_HOST is set")
+        if self.app.is_production and self.mail.smtp_username and self.mail.smtp_security == "none":
+            raise SettingsError("STORE_SMTP_SECURITY=none would send the SMTP password unencrypted")
 
 
 def load_settings() -> Settings:
@@ -176,7 +209,16 @@ def load_settings() -> Settings:
         meilisearch_key=_env("MEILISEARCH_KEY", ""),
         index_prefix=_env("SEARCH_INDEX_PREFIX", "yue"),
     )
-    return Settings(app=app, db=db, auth=auth, storage=storage, search=search)
+    mail = MailSettings(
+        smtp_host=_env("SMTP_HOST", "").strip(),
+        smtp_port=_env_int("SMTP_PORT", 587),
+        smtp_username=_env("SMTP_USERNAME", ""),
+        smtp_password=_env("SMTP_PASSWORD", ""),
+        smtp_from=_env("SMTP_FROM", "").strip(),
+        smtp_security=_env("SMTP_SECURITY", "starttls").strip().lower(),
+        base_url=_env("BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/"),
+    )
+    return Settings(app=app, db=db, auth=auth, storage=storage, search=search, mail=mail)
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@
 ``create_app`` passes :func:`authenticate` to the request-context middleware (store/lib), which
 runs it for every request before the handler. The user is looked up in a short database session
 of its own that is committed and closed before the handler runs, so SQLite never sees two writers
-from one request.
+from one request. For a page, the same session counts the user's unread notifications for the
+header (one COUNT; not for the API, static files or htmx fragments).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from store.db import models as m
 from store.lib.errors import Unauthorized
 from store.lib.i18n import _
 from store.lib.security import SESSION_COOKIE
+from store.lib.templating import UNREAD_COUNT
+from store.notifications.services import count_unread
 
 from .services import SessionService, TokenService
 
@@ -45,6 +48,17 @@ async def authenticate(
     if cookie:
         async with maker() as session:
             user = await SessionService(session).resolve(cookie)
+            if user is not None and _shows_header(scope, headers):
+                scope["state"][UNREAD_COUNT] = await count_unread(session, user.id)
         if user is not None:
             return user, "session"
     return None, None
+
+
+def _shows_header(scope: Scope, headers: dict[str, str]) -> bool:
+    """Whether the answer may be a whole page with the header and its unread count: not the
+    API, the schema or the health check, and not an htmx fragment."""
+    path: str = scope.get("path", "")
+    if path.startswith(("/api/", "/schema", "/health", "/static/")):
+        return False
+    return headers.get("hx-request") != "true"

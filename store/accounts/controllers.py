@@ -141,6 +141,7 @@ class UsersApi(Controller):
             password=data.password,
             region_code=data.region,
             display_name=data.display_name,
+            email=data.email,
         )
         return s.UserOut.of(user)
 
@@ -151,7 +152,7 @@ class UsersApi(Controller):
     @patch(
         "/{user_id:int}",
         name="api_user_update",
-        summary="Change a user's role, region, name, status or password",
+        summary="Change a user's role, region, name, e-mail, status or password",
         description=(
             "A new password ends all the user's sessions and, unless `revoke_tokens` is false, "
             "revokes their API tokens."
@@ -168,6 +169,7 @@ class UsersApi(Controller):
             region_code=data.region,
             display_name=data.display_name,
             is_active=data.is_active,
+            email=data.email,
         )
         return s.UserOut.of(user)
 

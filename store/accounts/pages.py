@@ -90,12 +90,24 @@ class AccountPages(Controller):
         new_secret: str | None = None,
         errors: dict[str, str] | None = None,
         notice: str | None = None,
+        email: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        tokens = await TokenService(db_session).list_tokens(signed_in_user(request))
+        """``email``: the address to show in its field (what was just saved or refused); the
+        stored one when not given."""
+        user = signed_in_user(request)
+        tokens = await TokenService(db_session).list_tokens(user)
+        if email is None:
+            email = (await UserService(db_session).get(user.id)).email
         return Template(
             "accounts/account.html",
-            context={"tokens": tokens, "new_secret": new_secret, "errors": errors or {}, "notice": notice},
+            context={
+                "tokens": tokens,
+                "new_secret": new_secret,
+                "errors": errors or {},
+                "notice": notice,
+                "email": email,
+            },
             status_code=status_code,
         )
 
@@ -123,6 +135,24 @@ class AccountPages(Controller):
     ) -> Redirect:
         await TokenService(db_session).revoke(signed_in_user(request), token_id)
         return redirect_to(request, "account")
+
+    @post("/email", name="account_email")
+    async def change_email(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+        form = await form_data(request)
+        service = UserService(db_session)
+        user = await service.get(signed_in_user(request).id)
+        try:
+            await service.set_email(user, form.get("email", ""))
+        except AppError as exc:
+            return await rerender(
+                db_session, exc, self._render, request, db_session, email=form.get("email", "")
+            )
+        notice = (
+            _("Your e-mail address was saved. Notifications are also sent there when e-mail is enabled.")
+            if user.email
+            else _("Your e-mail address was removed. Notifications stay in your inbox only.")
+        )
+        return await self._render(request, db_session, notice=gettext(notice), email=user.email)
 
     @post("/password", name="account_password")
     async def change_password(
@@ -247,6 +277,7 @@ class UserAdminPages(Controller):
                 region_code=form.get("region", "").strip() or None,
                 display_name=form.get("display_name", "").strip()[:100],
                 is_active=form.get("is_active") == "on",
+                email=form.get("email"),
             )
         except AppError as exc:
             return await rerender(db_session, exc, _user_page, db_session, user_id)

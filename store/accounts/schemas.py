@@ -15,6 +15,9 @@ Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 RoleName = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 RegionCode = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 440300")]
+Email = Annotated[
+    str, msgspec.Meta(max_length=254, description="Address for notification e-mails; empty for none.")
+]
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,6 +35,7 @@ class UserOut(msgspec.Struct):
     id: int
     username: str
     display_name: str
+    email: str
     role: str
     region: RegionRefOut
     is_active: bool
@@ -49,12 +53,14 @@ class UserCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     password: Password
     region: RegionCode | None = None
     display_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    email: Email = ""
 
 
 class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True):
     role: RoleName | None = None
     region: RegionCode | None = None
     display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    email: Email | None = None
     is_active: bool | None = None
     password: Password | None = None
     # With a new password: also revoke the user's API tokens (whoever had the old one may hold one).

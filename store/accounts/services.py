@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import OffsetPagination
@@ -23,6 +24,10 @@ from store.regions.data import PROVINCE_CODE
 from . import lockout
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+# A plain address check (one @, a dot in the domain, no spaces or characters that have no place
+# in an address header); the mail server is the real judge.
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\.]+$")
+MAX_EMAIL_LENGTH = 254  # users.email
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 
@@ -44,6 +49,24 @@ def check_password_strength(password: str, field: str = "password") -> None:
                 )
             ]
         )
+
+
+def checked_email(value: str) -> str:
+    """An e-mail address for notifications, or "" for none; 422 naming the field otherwise."""
+    value = value.strip()
+    if value and (len(value) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(value)):
+        raise ValidationFailed(
+            details=[
+                field_error(
+                    "email", _("Enter an e-mail address such as name@example.gov.cn, or leave it empty.")
+                )
+            ]
+        )
+    return value
+
+
+def _details(exc: ValidationFailed) -> list[dict[str, Any]]:
+    return exc.details if isinstance(exc.details, list) else []
 
 
 class UserRepository(SQLAlchemyAsyncRepository[m.User]):
@@ -100,12 +123,17 @@ class UserService:
         password: str,
         region_code: str | None = None,
         display_name: str = "",
+        email: str = "",
     ) -> m.User:
         errors = []
         if not USERNAME_RE.match(username):
             errors.append(
                 field_error("username", _("Use 3 to 64 letters, digits, dots, dashes or underscores."))
             )
+        try:
+            email = checked_email(email)
+        except ValidationFailed as exc:
+            errors.extend(_details(exc))
         if errors:
             raise ValidationFailed(details=errors)
         check_password_strength(password)
@@ -118,6 +146,7 @@ class UserService:
             role=role,
             region_code=region,
             display_name=display_name or username,
+            email=email,
             password_hash=await security.make_password_hash(password),
         )
         self.session.add(user)
@@ -136,10 +165,26 @@ class UserService:
         region_code: str | None = None,
         display_name: str | None = None,
         is_active: bool | None = None,
+        email: str | None = None,
     ) -> m.User:
         new_role = role or user.role
-        user.region_code = await self._check_role_region(new_role, region_code or user.region_code)
+        # Every refused field at once: the address, then the role and region.
+        errors: list[dict[str, Any]] = []
+        if email is not None:
+            try:
+                email = checked_email(email)
+            except ValidationFailed as exc:
+                errors.extend(_details(exc))
+        try:
+            region = await self._check_role_region(new_role, region_code or user.region_code)
+        except ValidationFailed as exc:
+            raise ValidationFailed(details=[*errors, *_details(exc)]) from exc
+        if errors:
+            raise ValidationFailed(details=errors)
+        user.region_code = region
         user.role = new_role
+        if email is not None:
+            user.email = email
         if display_name is not None:
             user.display_name = display_name
         if is_active is not None:
@@ -148,6 +193,12 @@ class UserService:
                 await SessionService(self.session).end_all(user)
         await self.session.flush()
         await self.session.refresh(user)
+        return user
+
+    async def set_email(self, user: m.User, email: str) -> m.User:
+        """The user's own address for notification e-mails ("" for none)."""
+        user.email = checked_email(email)
+        await self.session.flush()
         return user
 
     async def set_password(self, user: m.User, password: str, *, revoke_tokens: bool = True) -> int:

@@ -1,5 +1,5 @@
 """Who may request, move, annotate and read adoptions (collected into the one table by
-``store.rules`` once wired, see ``WIRING.md``).
+``store.rules``).
 
 The table says which *roles* may take part at all; where a user stands to one adoption (publisher,
 adopter, requester, province) is decided here by :func:`sides_of`, and which side takes which step

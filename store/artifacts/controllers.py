@@ -96,6 +96,7 @@ class VersionsApi(Controller):
             release_notes=data.release_notes,
             release_date=data.release_date,
             min_requirements=data.min_requirements,
+            security_fix=data.security_fix,
         )
         return s.VersionOut.of(version, unreviewed_visible=True)  # only the publisher creates one
 

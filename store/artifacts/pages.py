@@ -157,6 +157,7 @@ class ArtifactPages(Controller):
                 release_notes=form.get("release_notes", ""),
                 release_date=released,
                 min_requirements=form.get("min_requirements", ""),
+                security_fix=form.get("security_fix") == "on",
             )
         except AppError as exc:
             return await rerender(db_session, exc, _version_form, request, db_session, slug, form)

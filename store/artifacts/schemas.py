@@ -16,6 +16,8 @@ class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
     release_notes: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
     release_date: date | None = None
     min_requirements: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    # The release fixes a security problem: once public, regions running older versions are alerted.
+    security_fix: bool = False
 
 
 class YankIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,6 +49,7 @@ class VersionOut(msgspec.Struct):
     yanked: bool
     yank_reason: str
     yanked_at: datetime | None
+    security_fix: bool
     is_prerelease: bool
     created_at: datetime
     # approved, or (shown only to the publisher's region and provincial staff) pending/returned

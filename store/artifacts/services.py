@@ -102,10 +102,13 @@ class VersionService:
         release_notes: str = "",
         release_date: date | None = None,
         min_requirements: str = "",
+        security_fix: bool = False,
         existing_ok: bool = False,
     ) -> m.Version:
         """Add a version; 409 if it exists, unless ``existing_ok`` (an upload to a new version:
-        of two parallel first uploads, one creates it and the other uploads into it)."""
+        of two parallel first uploads, one creates it and the other uploads into it).
+        ``security_fix`` marks a release that fixes a security problem: when it becomes public,
+        the regions running an older version are alerted (``store.adoptions.alerts``)."""
         _check_can_publish(user, app)
         parsed = self.parse(version.strip())
         if len(release_notes) > 50_000 or len(min_requirements) > 10_000:
@@ -124,6 +127,7 @@ class VersionService:
             release_notes=release_notes,
             release_date=release_date or date.today(),
             min_requirements=min_requirements,
+            security_fix=security_fix,
             created_by_id=user.id if user else None,
         )
         # Inserted unless a parallel request inserted it first (a check-then-add would fail there).
@@ -133,7 +137,10 @@ class VersionService:
                 return found
             raise exists
         row = added
-        audit.record(self.session, app, user, "version_added", changes={"version": [None, row.version]})
+        changes: dict[str, list[object]] = {"version": [None, row.version]}
+        if row.security_fix:
+            changes["security_fix"] = [None, True]
+        audit.record(self.session, app, user, "version_added", changes=changes)
         await self.session.flush()
         return row
 

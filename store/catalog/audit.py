@@ -54,5 +54,15 @@ def record(
         comment=comment,
     )
     session.add(entry)
-    events.emit(session, AppChanged(app_id=app.id, what=action))
+    events.emit(session, AppChanged(app_id=app.id, what=action, version=_version_of(changes)))
     return entry
+
+
+def _version_of(changes: dict[str, Any] | None) -> str | None:
+    """The version a change is about: ``changes["version"]`` is ``[before, after]`` (``[None,
+    "1.2.0"]`` when one is added, the same twice when one is yanked or reviewed)."""
+    pair = (changes or {}).get("version")
+    if isinstance(pair, list | tuple) and pair:
+        named = pair[-1] if pair[-1] is not None else pair[0]
+        return str(named) if named is not None else None
+    return None

@@ -175,7 +175,13 @@ class CatalogPages(Controller):
         found = await AppService(db_session).list_apps(
             AppFilters(status="all_mine"), current_user(request), page=page, per_page=50
         )
-        return Template("catalog/mine.html", context={"apps": found.items, "page": Page.of(found)})
+        # Each app's live adoptions, in one aggregate query (the statement lives with the table:
+        # the catalog does not import adoptions).
+        rows = await db_session.execute(m.live_adoption_counts_query([a.id for a in found.items]))
+        live: dict[int, int] = {app_id: count for app_id, count in rows}
+        return Template(
+            "catalog/mine.html", context={"apps": found.items, "page": Page.of(found), "live_counts": live}
+        )
 
     # ------------------------------------------------------------------ create / edit
 

@@ -41,6 +41,18 @@ def can(context: Any, action: str, region_code: str | None = None) -> bool:
     return policy.can(policy.current_user(_request(context)), action, region_code)
 
 
+# Where the signed-in user's unread-notification count waits for the header: the request's
+# authentication puts it in the request state (one COUNT, for pages only).
+UNREAD_COUNT = "unread_notifications"
+
+
+@pass_context
+def unread_count(context: Any) -> int:
+    """The header's badge: the signed-in user's unread notifications (0 when not counted)."""
+    value = _request(context).scope.get("state", {}).get(UNREAD_COUNT, 0)
+    return value if isinstance(value, int) else 0
+
+
 @pass_context
 def url_with(context: Any, **changes: Any) -> str:
     """The current URL with some query parameters replaced (for pagination and filters)."""
@@ -93,6 +105,7 @@ def build_environment(labels: Iterable[LabelGroups] = ()) -> Environment:
         current_user=current_user,
         can=can,
         url_with=url_with,
+        unread_count=unread_count,
         LOCALES=i18n.LOCALES,
         HTML_LANG=i18n.HTML_LANG,
         current_locale=i18n.current_locale.get,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from store.adoptions.lifecycle import replay
+from store.app import event_subscribers
 from store.catalog.services import AppService
 from store.db import models as m
+from store.db.engine import session_maker
 from store.demo import DEMO_USERS, seed
 from store.demo_catalog import CATALOG
+from store.lib import events
 from store.lib.storage import build_storage
 from store.review.services import ReviewService
 from store.settings import Settings
@@ -129,3 +133,110 @@ async def test_demo_seed_publishes_a_catalog_once(db: AsyncSession, settings: Se
     assert again == []
     assert await _row_counts(db) == before
     assert sorted(p for p in settings.storage.local_dir.rglob("*") if p.is_file()) == stored
+
+
+async def _adoption_rows(db: AsyncSession) -> dict[str, int]:
+    tables = (m.Adoption, m.AdoptionEvent, m.AdoptionVersion, m.AuditEntry, m.User, m.Region)
+    return {t.__tablename__: await db.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
+
+
+async def test_demo_adoptions_tell_every_state_through_the_service_once(
+    db: AsyncSession, engine: AsyncEngine, settings: Settings
+) -> None:
+    """The adoptions of the demo: every state, many cities (several in 粤东西北) and mostly live,
+    with histories that replay, dates over two years, and live counts the search index follows
+    because the seed's session delivers its events like the CLI's."""
+    storage = build_storage(settings.storage)
+    delivering = session_maker(engine, info=events.session_info(event_subscribers(settings)))
+    started = datetime.now(UTC)
+    async with delivering() as session:
+        await seed(session, settings=settings, storage=storage)
+        await session.commit()
+
+    adoptions = list(await db.scalars(select(m.Adoption)))
+    by_status: dict[str, int] = {}
+    for adoption in adoptions:
+        by_status[adoption.status] = by_status.get(adoption.status, 0) + 1
+    assert set(by_status) == set(m.AdoptionStatus)
+    live = [a for a in adoptions if a.status == m.AdoptionStatus.LIVE]
+    assert len(live) > len(adoptions) / 2
+
+    regions = {r.code: r for r in await db.scalars(select(m.Region))}
+
+    def city(code: str) -> str:
+        return regions[code].parent_code or code if regions[code].level == m.RegionLevel.DISTRICT else code
+
+    assert len({city(a.adopter_region_code) for a in adoptions}) >= 10
+    ewn = {city(a.adopter_region_code) for a in live if regions[a.adopter_region_code].is_east_west_north}
+    assert len(ewn) >= 3  # 粤东西北 reuses
+    assert any(regions[a.adopter_region_code].level == m.RegionLevel.DISTRICT for a in live)
+    # Reuse crosses cities, as the rules demand.
+    apps = {a.id: a for a in await db.scalars(select(m.App))}
+    assert all(city(a.adopter_region_code) != city(apps[a.app_id].region_code) for a in adoptions)
+
+    # Live ones: some confirmed, some not, one disputed; savings with their basis; feedback.
+    confirmations = [a.publisher_confirmation for a in live]
+    assert confirmations.count("confirmed") >= 3 and confirmations.count("unconfirmed") >= 3
+    assert confirmations.count("disputed") == 1
+    assert all(a.saving_wan is not None and a.saving_basis for a in live)
+    rated = [a for a in live if a.rating is not None]
+    assert len(rated) >= 10 and all(a.feedback for a in rated)
+    today = datetime.now(UTC).date()
+    went_live = sorted(a.went_live_on for a in live if a.went_live_on is not None)
+    assert len(went_live) == len(live) and went_live[-1] <= today
+    assert (today - went_live[0]).days > 540 and (today - went_live[-1]).days < 365  # over two years
+    stale = [a for a in adoptions if a.stale]
+    assert len(stale) == 1 and stale[0].status == m.AdoptionStatus.LIVE
+    assert stale[0].reconfirm_due_on is not None and stale[0].reconfirm_due_on < today
+    overdue = today - timedelta(days=30)
+    assert all(a.reconfirm_due_on and a.reconfirm_due_on >= overdue for a in live if not a.stale)
+
+    # One upgrade, recorded rather than overwritten.
+    versions = list(await db.scalars(select(m.AdoptionVersion).order_by(m.AdoptionVersion.id)))
+    runs: dict[int, list[m.AdoptionVersion]] = {}
+    for row in versions:
+        runs.setdefault(row.adoption_id, []).append(row)
+    upgraded = [a for a in adoptions if len(runs[a.id]) > 1]
+    assert len(upgraded) == 1
+    first, second = runs[upgraded[0].id]
+    assert first.until == second.since and second.until is None
+    assert upgraded[0].current_version == second.version != upgraded[0].requested_version == first.version
+
+    # Every history replays to its status, each step by a person, dated before the run, in order.
+    history = list(await db.scalars(select(m.AdoptionEvent).order_by(m.AdoptionEvent.id)))
+    timelines: dict[int, list[m.AdoptionEvent]] = {}
+    for event in history:
+        timelines.setdefault(event.adoption_id, []).append(event)
+    for adoption in adoptions:
+        timeline = timelines[adoption.id]
+        steps = [(e.from_status, e.to_status) for e in timeline if e.kind == m.AdoptionEventKind.TRANSITION]
+        assert steps[0] == (None, "requested")  # the request itself; the rest replays from there
+        assert replay(steps[1:]) == adoption.status
+        assert [e.at for e in timeline] == sorted(e.at for e in timeline)
+        assert all(datetime(2024, 1, 1, tzinfo=UTC) < e.at < started for e in timeline)
+        assert timeline[-1].revision == adoption.revision
+        assert all(e.actor_id is not None for e in timeline if e.kind != m.AdoptionEventKind.STALE)
+    closing = ("declined", "withdrawn", "retired")
+    reasons = [e.comment for e in history if e.kind == "transition" and e.to_status in closing]
+    assert len(reasons) >= 3 and all(reasons)
+    kinds = {e.kind for e in history}
+    assert {"confirm", "feedback", "upgrade", "reconfirm", "stale"} <= kinds
+
+    # The search index counts what the database counts.
+    live_counts = dict((await db.execute(m.live_adoption_counts_query(list(apps)))).all())
+    documents = list(await db.scalars(select(m.SearchDocument)))
+    assert documents and any(d.live_adoptions for d in documents)
+    for document in documents:
+        expected = live_counts.get(document.app_id, 0)
+        assert document.live_adoptions == document.doc["live_adoptions"] == expected
+
+    # A second run tells no story twice.
+    before = await _adoption_rows(db)
+    indexed = {d.app_id: d.live_adoptions for d in documents}
+    async with delivering() as session:
+        assert await seed(session, settings=settings, storage=storage) == []
+        await session.commit()
+    assert await _adoption_rows(db) == before
+    db.expire_all()
+    again = {d.app_id: d.live_adoptions for d in await db.scalars(select(m.SearchDocument))}
+    assert again == indexed

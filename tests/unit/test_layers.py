@@ -32,7 +32,9 @@ ABOVE_GROUND = frozenset(
         "site",
         "stats",
         "adoptions",
+        "notifications",
         "demo",
+        "demo_adoptions",
         "demo_catalog",
         "cli",
         "app",
@@ -43,6 +45,8 @@ ABOVE_GROUND = frozenset(
 FORBIDDEN = {
     "catalog": {"artifacts", "review", "adoptions"},
     "artifacts": {"review"},
+    # Notifications only store and show messages; the features that write them import it.
+    "notifications": {"accounts", "adoptions", "artifacts", "catalog", "review", "regions"},
 }
 
 

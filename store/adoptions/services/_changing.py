@@ -1,12 +1,14 @@
 """Changing adoptions: every change is a conditional UPDATE on ``revision`` (``_apply``), an
-event on the timeline and a line in the app's audit log."""
+event on the timeline and a line in the app's audit log; a step the other side must hear of also
+writes its notifications (``notifications.fanout``), in the same transaction, after the change
+applied, so a refused change notifies nobody."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 
 from store.catalog import audit
 from store.db import models as m
@@ -20,6 +22,7 @@ from store.db.models._adoption import (
 from store.lib import policy
 from store.lib.errors import Conflict, Forbidden, Unauthorized, ValidationFailed, field_error
 from store.lib.i18n import _
+from store.notifications import fanout
 
 from .. import lifecycle, rules
 from ..lifecycle import Side
@@ -34,6 +37,16 @@ from ._common import (
     status_name,
 )
 from ._reading import Reading
+
+K = m.NotificationKind
+# Who hears of each step: the other side. (Deploying concerns the adopter alone.)
+STEP_NOTICES: dict[str, tuple[Side, m.NotificationKind]] = {
+    S.WITHDRAWN: (Side.PUBLISHER, K.ADOPTION_WITHDRAWN),
+    S.APPROVED: (Side.ADOPTER, K.ADOPTION_APPROVED),
+    S.DECLINED: (Side.ADOPTER, K.ADOPTION_DECLINED),
+    S.LIVE: (Side.PUBLISHER, K.ADOPTION_LIVE),  # to confirm or dispute it
+    S.RETIRED: (Side.PUBLISHER, K.ADOPTION_RETIRED),
+}
 
 
 class Changing(Reading):
@@ -88,6 +101,31 @@ class Changing(Reading):
         # "adoption" is context, not a change: which adoption (number, adopting region) it was.
         changes = {"adoption": [adoption.id, adoption.adopter_region_code], **changes}
         audit.record(self.session, adoption.app, user, action, changes=changes, comment=comment)
+
+    async def _notify(
+        self,
+        adoption: Adoption,
+        side: Side,
+        kind: m.NotificationKind,
+        *,
+        comment: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        """One inbox row for each staff user acting for ``side`` of ``adoption`` (a district's
+        city staff included). ``params`` replaces the adoption kinds' names (see
+        ``notifications.messages`` for what each kind names)."""
+        region = adoption.app.region_code if side == Side.PUBLISHER else adoption.adopter_region_code
+        if params is None:
+            params = {
+                "app": adoption.app.name,
+                "app_slug": adoption.app.slug,
+                "region": adoption.adopter_region.name,
+                "publisher": adoption.app.region.name,
+                "comment": comment,
+            }
+        await self.session.execute(
+            fanout.for_region(region, kind, app_id=adoption.app_id, adoption_id=adoption.id, params=params)
+        )
 
     async def _apply(
         self, adoption: Adoption, values: dict[str, Any], *, expected_revision: int | None
@@ -188,6 +226,9 @@ class Changing(Reading):
         await self._apply(adoption, values, expected_revision=expected_revision)
         self._event(adoption, user, AdoptionEventKind.TRANSITION, before, to, comment, data)
         self._audit(adoption, user, f"adoption_{to}", {"adoption_status": [before, to]}, comment)
+        if to in STEP_NOTICES:
+            side, kind = STEP_NOTICES[to]
+            await self._notify(adoption, side, kind, comment=comment)
         await self.session.flush()
         return adoption
 
@@ -224,6 +265,8 @@ class Changing(Reading):
         self._audit(
             adoption, user, f"adoption_{answer}", {"publisher_confirmation": [before, answer]}, comment
         )
+        kind = K.ADOPTION_CONFIRMED if confirmed else K.ADOPTION_DISPUTED
+        await self._notify(adoption, Side.ADOPTER, kind, comment=comment)
         await self.session.flush()
         return adoption
 
@@ -356,8 +399,10 @@ class Changing(Reading):
         return (await self.list_history(adoption))[-1]
 
     async def sweep(self) -> list[int]:
-        """Mark stale every live adoption whose re-confirmation is more than 30 days overdue; the
-        ids marked. Run by ``store adoptions sweep`` (and the background task in ``store run``)."""
+        """Mark stale every live adoption whose re-confirmation is more than 30 days overdue (and
+        tell its adopter), then remind the adopters of live adoptions whose re-confirmation is due;
+        the ids marked stale. Run by ``store adoptions sweep`` (and the background task in
+        ``store run``)."""
         cutoff = self.today() - STALE_AFTER
         overdue = await self.session.scalars(
             select(Adoption).where(
@@ -377,6 +422,44 @@ class Changing(Reading):
             }
             self._event(adoption, None, AdoptionEventKind.STALE, S.LIVE, S.LIVE, "", data)
             self._audit(adoption, None, "adoption_stale", {"stale": [False, True]})
+            await self._notify(adoption, Side.ADOPTER, K.ADOPTION_STALE, params=self._due_params(adoption))
             marked.append(adoption.id)
+        await self._remind_due()
         await self.session.flush()
         return marked
+
+    @staticmethod
+    def _due_params(adoption: Adoption) -> dict[str, Any]:
+        due = adoption.reconfirm_due_on
+        return {
+            "app": adoption.app.name,
+            "app_slug": adoption.app.slug,
+            "region": adoption.adopter_region.name,
+            "due_on": due.isoformat() if due else "",
+        }
+
+    async def _remind_due(self) -> None:
+        """One reminder per due date: every live adoption (not stale) whose re-confirmation is due
+        today or earlier and whose adopter was not yet reminded of that date (found in the same
+        query, by the ``due_on`` the reminder names), so sweeping again reminds nobody twice."""
+        reminded = (
+            select(m.Notification.id)
+            .where(
+                m.Notification.adoption_id == Adoption.id,
+                m.Notification.kind == K.RECONFIRM_DUE.value,
+                m.Notification.params["due_on"].as_string() == cast(Adoption.reconfirm_due_on, String),
+            )
+            .exists()
+        )
+        due = await self.session.scalars(
+            select(Adoption)
+            .where(
+                Adoption.status == S.LIVE,
+                Adoption.stale.is_(False),
+                Adoption.reconfirm_due_on <= self.today(),
+                ~reminded,
+            )
+            .order_by(Adoption.id)
+        )
+        for adoption in list(due):
+            await self._notify(adoption, Side.ADOPTER, K.RECONFIRM_DUE, params=self._due_params(adoption))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
@@ -105,6 +105,11 @@ def checked_saving(value: Decimal | None) -> Decimal | None:
             details=[field_error("saving_wan", _("Give the saving in 万元, from 0 to 9999999999.99."))]
         )
     return value.quantize(Decimal("0.01"))
+
+
+def offered_version() -> Any:
+    """The WHERE clause of a version adopters may name: approved by review, not yanked."""
+    return and_(m.Version.review_status == m.ReviewStatus.APPROVED, m.Version.yanked.is_(False))
 
 
 def in_region(column: Any, code: str) -> Any:

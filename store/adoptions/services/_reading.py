@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from advanced_alchemy.service import OffsetPagination
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from store.catalog import rules as catalog_rules
 from store.db import models as m
@@ -14,7 +14,8 @@ from store.lib.errors import NotFound, ValidationFailed, field_error
 from store.lib.i18n import _
 from store.lib.pagination import paginate
 
-from ._common import AdoptionFilters, AdoptionRepository, S, ServiceBase, in_region
+from .. import lifecycle
+from ._common import AdoptionFilters, AdoptionRepository, S, ServiceBase, in_region, offered_version
 
 
 class Reading(ServiceBase):
@@ -84,3 +85,43 @@ class Reading(ServiceBase):
         else:
             raise ValidationFailed(details=[field_error("as", _("Choose adopter or publisher."))])
         return await self.list_adoptions(filters, user, page=page, per_page=per_page)
+
+    async def count_by_status(self, filters: AdoptionFilters, user: m.User | None) -> dict[str, int]:
+        """How many of the adoptions ``list_adoptions`` would list are in each status (every
+        status, 0 included), in one aggregate query over the same rows."""
+        listed = self._filtered(filters, user).subquery()
+        rows = await self.session.execute(select(listed.c.status, func.count()).group_by(listed.c.status))
+        counts: dict[str, int] = dict.fromkeys(S, 0)
+        counts.update({status: count for status, count in rows.tuples()})
+        return counts
+
+    async def list_offered_versions(self, app: m.App) -> list[m.Version]:
+        """The versions an adopter may name, newest first: approved by review and not yanked
+        (the same condition a request and an upgrade are checked against)."""
+        rows = await self.session.scalars(
+            select(m.Version)
+            .where(m.Version.app_id == app.id, offered_version())
+            .order_by(m.Version.sort_key.desc())
+        )
+        return list(rows)
+
+    async def find_open(self, app_id: int, region_code: str) -> Adoption | None:
+        """The region's open adoption of the app (at most one, by the partial unique index)."""
+        return await self.session.scalar(
+            select(Adoption).where(
+                Adoption.app_id == app_id,
+                Adoption.adopter_region_code == region_code,
+                Adoption.status.in_(lifecycle.OPEN),
+            )
+        )
+
+    async def list_reusers(self, app_id: int, *, limit: int) -> list[Adoption]:
+        """ "Who reuses this": the app's open and retired adoptions (not declined or withdrawn
+        requests: nothing was reused there), the ``limit`` most recent."""
+        rows = await self.session.scalars(
+            select(Adoption)
+            .where(Adoption.app_id == app_id, Adoption.status.in_((*lifecycle.OPEN, S.RETIRED)))
+            .order_by(Adoption.id.desc())
+            .limit(limit)
+        )
+        return list(rows)

@@ -14,6 +14,7 @@ from store.lib.errors import Conflict, Forbidden, NotFound, ValidationFailed, fi
 from store.lib.i18n import _
 
 from .. import lifecycle, rules
+from ..lifecycle import Side
 from ._changing import Changing
 from ._common import RequestData, S, status_name
 
@@ -94,5 +95,8 @@ class Requesting(Changing):
         self.session.add(AdoptionVersion(adoption_id=adoption.id, version=version, recorded_by_id=user.id))
         self._event(adoption, user, AdoptionEventKind.TRANSITION, None, S.REQUESTED, data.purpose.strip())
         self._audit(adoption, user, "adoption_requested", {"adoption_status": [None, S.REQUESTED]})
+        await self._notify(
+            adoption, Side.PUBLISHER, m.NotificationKind.ADOPTION_REQUESTED, comment=data.purpose.strip()
+        )
         await self.session.flush()
         return adoption

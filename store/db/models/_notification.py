@@ -59,7 +59,10 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     app_id: Mapped[int | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
-    adoption_id: Mapped[int | None] = mapped_column(ForeignKey("adoptions.id", ondelete="CASCADE"))
+    # Indexed: the version alerts look up what an adoption was already told; deletes cascade.
+    adoption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("adoptions.id", ondelete="CASCADE"), index=True
+    )
     # What the message names (region names, versions, a comment), rendered at reading time.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)

@@ -58,23 +58,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notifications_adoption_id"), ["adoption_id"], unique=False)
         batch_op.create_index("ix_notifications_user_id_read_at", ["user_id", "read_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notifications_email_state"), ["email_state"], unique=False)
-    with op.batch_alter_table("versions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("security_fix", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email", sa.String(length=254), server_default="", nullable=False))
+    # Plain ALTER TABLE … ADD COLUMN (SQLite supports it with a constant default), not batch mode:
+    # a batch rebuild copies and drops the table, and on SQLite with foreign keys on, dropping
+    # ``versions`` would cascade to every artifact.
+    op.add_column(
+        "versions", sa.Column("security_fix", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("users", sa.Column("email", sa.String(length=254), server_default="", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("email")
-    with op.batch_alter_table("versions", schema=None) as batch_op:
-        batch_op.drop_column("security_fix")
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35), for the same reason: no table rebuild.
+    op.drop_column("users", "email")
+    op.drop_column("versions", "security_fix")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_email_state"))
         batch_op.drop_index("ix_notifications_user_id_read_at")
+        batch_op.drop_index(batch_op.f("ix_notifications_adoption_id"))
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
     op.drop_table("notifications")
