@@ -1,5 +1,5 @@
-"""``python -m benchmarks [all|upload|availability|search] [options]``: the entry point ``make bench`` runs
-(all of them, one after the other)."""
+"""``python -m benchmarks [all|upload|availability|search|stats] [options]``: the entry point
+``make bench`` runs (all of them, one after the other)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import signal
 import sys
 from types import FrameType
 
-BENCHMARKS = ("upload", "availability", "search")
+BENCHMARKS = ("upload", "availability", "search", "stats")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="R",
         help="upload: alternate direct and app uploads R times and count the best of each "
-        "(default: 1); search: passes over the query set, after a warm-up pass (default: 3)",
+        "(default: 1); search: passes over the query set, after a warm-up pass (default: 3); "
+        "stats: passes over the filter sets, after a warm-up pass (default: 5)",
     )
     parser.add_argument(
         "--seconds",
@@ -48,9 +49,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--apps",
         type=_sizes,
-        default=(10_000, 100_000),
+        default=None,
         metavar="N[,N…]",
-        help="search: catalog sizes, comma-separated (default: 10000,100000; 2000 for a quick check)",
+        help="search: catalog sizes, comma-separated (default: 10000,100000; 2000 for a quick check); "
+        "stats: one size (default: 10000)",
+    )
+    parser.add_argument(
+        "--adoptions",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="stats: adoptions in the generated history (default: 100000)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="stats: show the query plan of the slowest statement of each figure slower than 50 ms (p95)",
     )
     parser.add_argument(
         "--queries",
@@ -95,18 +109,29 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--size-mib and --rounds must be at least 1, --seconds above 0")
     if args.queries < 1 or args.lag_apps < 0:
         _parser().error("--queries must be at least 1, --lag-apps at least 0")
+    if args.adoptions < 0:
+        _parser().error("--adoptions must be at least 0")
+    if args.benchmark == "stats" and args.apps is not None and len(args.apps) > 1:
+        _parser().error("stats takes one --apps size")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
-    from benchmarks import availability, search, upload
+    from benchmarks import availability, search, stats, upload
 
     runs = {
         "upload": lambda: upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds or 1),
         "availability": lambda: availability.run(seconds=args.seconds, keep=args.keep),
         "search": lambda: search.run(
-            apps=args.apps,
+            apps=args.apps or (10_000, 100_000),
             queries=args.queries,
             rounds=args.rounds or 3,
             lag_apps=args.lag_apps,
+            keep=args.keep,
+        ),
+        "stats": lambda: stats.run(
+            apps=max(args.apps) if args.apps else 10_000,
+            adoptions=args.adoptions,
+            rounds=args.rounds or 5,
+            explain=args.explain,
             keep=args.keep,
         ),
     }

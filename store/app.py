@@ -97,6 +97,9 @@ def create_app(
     from store.review.pages import REVIEW_PAGES
     from store.site.controllers import SITE_API
     from store.site.pages import SITE_PAGES
+    from store.stats.cache import STATS_CACHE, FiguresCache
+    from store.stats.controllers import STATS_API
+    from store.stats.pages import STATS_PAGES
 
     storage = build_storage(settings.storage)
     # One search service for the application (Meilisearch or the database; see search/service.py).
@@ -153,6 +156,8 @@ def create_app(
             *CATALOG_PAGES,
             *ARTIFACT_PAGES,
             *REVIEW_API,
+            *STATS_API,
+            *STATS_PAGES,
             *REVIEW_PAGES,
             *DISCOVERY_API,
             *DISCOVERY_FRAGMENTS,
@@ -209,6 +214,8 @@ def create_app(
                 "storage": storage,
                 "adoption_sweep": adoption_sweep,
                 SEARCH: search,
+                # Statistics figures, kept up to STORE_STATS_CACHE_SECONDS (store/stats/cache.py).
+                STATS_CACHE: FiguresCache(ttl_seconds=settings.stats.cache_seconds),
                 # What artifacts, review, discovery and adoptions add to the catalog's app page
                 # (see store.catalog.pages); discovery's section is bound to the search service.
                 APP_PAGE_SECTIONS: (

@@ -48,6 +48,7 @@ ENV_VARS: dict[str, str] = {
     "STORE_SMTP_FROM": "sender of notification e-mails, e.g. noreply@example.gov.cn; required with SMTP",
     "STORE_SMTP_SECURITY": "starttls (default), ssl or none",
     "STORE_BASE_URL": "the site's address as users reach it, for links in e-mails (default http://127.0.0.1:8000)",
+    "STORE_STATS_CACHE_SECONDS": "seconds a statistics figure is kept, 0 to 60 (default 60; 0: no cache)",
 }
 
 
@@ -141,6 +142,13 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class StatsSettings:
+    """The statistics figures cache (store/stats/cache.py): seconds a figure is kept, 0 = off."""
+
+    cache_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -148,6 +156,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    stats: StatsSettings = field(default_factory=StatsSettings)
 
     def check(self) -> None:
         """Refuse unsafe combinations before the store serves anyone."""
@@ -171,6 +180,8 @@ class Settings:
             raise SettingsError("STORE_SMTP_FROM must be an e-mail address when STORE_SMTP_HOST is set")
         if self.app.is_production and self.mail.smtp_username and self.mail.smtp_security == "none":
             raise SettingsError("STORE_SMTP_SECURITY=none would send the SMTP password unencrypted")
+        if not 0 <= self.stats.cache_seconds <= 60:
+            raise SettingsError("STORE_STATS_CACHE_SECONDS must be from 0 (no cache) to 60")
 
 
 def load_settings() -> Settings:
@@ -218,7 +229,8 @@ def load_settings() -> Settings:
         smtp_security=_env("SMTP_SECURITY", "starttls").strip().lower(),
         base_url=_env("BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/"),
     )
-    return Settings(app=app, db=db, auth=auth, storage=storage, search=search, mail=mail)
+    stats = StatsSettings(cache_seconds=_env_int("STATS_CACHE_SECONDS", 60))
+    return Settings(app=app, db=db, auth=auth, storage=storage, search=search, mail=mail, stats=stats)
 
 
 @lru_cache(maxsize=1)

@@ -220,8 +220,11 @@ def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Respon
             media_type="application/json",
         )
     if status == 401 and request.method == "GET":
-        # A page that needs a signed-in user sends the browser to sign in, then back.
-        return Redirect(path=request.app.route_reverse("login"), query_params={"next": request.url.path})
+        # A page that needs a signed-in user sends the browser to sign in, then back (with the
+        # page's query: a dashboard's filters, a list's page).
+        query = request.url.query
+        here = request.url.path + (f"?{query}" if query and len(query) <= 500 else "")
+        return Redirect(path=request.app.route_reverse("login"), query_params={"next": here})
     return Template(
         template_name="error.html",
         context={"status": status, "code": code, "message": message, "details": details},

@@ -11,16 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.lib.i18n import LANG_COOKIE, normalize_locale
 from store.lib.security import local_path
+from store.lib.templating import CHINA_TIME
 from store.settings import BASE_DIR
+from store.stats.pages import public_summary
 from store.stats.services import StatsService
 
 FAVICON = BASE_DIR / "static" / "favicon.ico"
 
 
 @get("/", name="home", include_in_schema=False)
-async def home(db_session: AsyncSession) -> Template:
+async def home(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
     figures = await StatsService(db_session).get_catalog_figures()
-    return Template("home.html", context={"figures": figures})
+    # How far reuse has gone, for everyone (the statistics' public summary, at most a minute old).
+    reuse, as_of = await public_summary(request, db_session)
+    return Template(
+        "home.html", context={"figures": figures, "reuse": reuse, "reuse_as_of": as_of.astimezone(CHINA_TIME)}
+    )
 
 
 @get("/lang/{code:str}", name="set_language", include_in_schema=False)

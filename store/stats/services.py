@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog.rules import SHOWN_TO_PUBLIC
 from store.db import models as m
+
+from . import figures
+from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
+from .filters import StatsFilters, local_today
 
 
 @dataclass(frozen=True)
@@ -22,8 +28,36 @@ class CatalogFigures:
 
 
 class StatsService:
-    def __init__(self, session: AsyncSession) -> None:
+    """The figures for a period and filters (see ``store.stats.figures`` for what each means).
+    ``today`` (China Standard Time by default) ends the trend of an open period."""
+
+    def __init__(self, session: AsyncSession, *, today: Callable[[], date] | None = None) -> None:
         self.session = session
+        self.today = today or local_today
+
+    async def get_summary(self, f: StatsFilters) -> Summary:
+        return await figures.summary(self.session, f)
+
+    async def list_regions(self, f: StatsFilters) -> list[RegionRow]:
+        """All 21 cities in code order, zeros included; districts rolled up."""
+        return await figures.regions(self.session, f)
+
+    async def list_zones(self, f: StatsFilters) -> list[ZoneRow]:
+        """The 4 zones, in the order of ``m.Zone``."""
+        return await figures.zones(self.session, f)
+
+    async def get_matrix(self, f: StatsFilters) -> Matrix:
+        return await figures.matrix(self.session, f)
+
+    async def list_trend(self, f: StatsFilters) -> list[MonthRow]:
+        return await figures.trend(self.session, f, today=self.today())
+
+    async def get_apps(self, f: StatsFilters, limit: int = 20) -> AppFigures:
+        """The top ``limit`` reused apps and up to ``limit`` apps not yet adopted (1–100)."""
+        return await figures.app_figures(self.session, f, limit)
+
+    async def get_time_to_live(self, f: StatsFilters) -> TimeToLive:
+        return await figures.time_to_live(self.session, f)
 
     async def get_catalog_figures(self) -> CatalogFigures:
         published = m.App.status == m.AppStatus.PUBLISHED

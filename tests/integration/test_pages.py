@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -41,6 +42,18 @@ async def test_language_switch_sets_a_cookie_and_english_pages_follow(client) ->
     assert 'lang="en"' in page.text
     assert "Regions of Guangdong" in page.text
     assert "Shenzhen" in page.text
+
+
+async def test_sign_in_and_language_switch_come_back_with_the_query(client) -> None:
+    """Filters live in the URL (the catalog's search, the statistics): leaving to sign in or to
+    switch language must come back to the same filters, not to the bare path."""
+    page = await client.get("/apps", params={"q": "社保", "category": "services"})
+    assert "?next=/apps%3Fq%3D" in page.text  # the language links and the sign-in button
+    switched = await client.get("/lang/en", params={"next": "/apps?q=社保&category=services"})
+    assert unquote(switched.headers["location"]) == "/apps?q=社保&category=services"
+    refused = await client.get("/adoptions", params={"view": "mine", "status": "live"})
+    assert refused.status_code in (302, 303)
+    assert refused.headers["location"] == "/login?next=%2Fadoptions%3Fview%3Dmine%26status%3Dlive"
 
 
 async def test_language_switch_is_not_an_open_redirect(client) -> None:

@@ -37,6 +37,7 @@ ALLOWED = {
     "apps.read_unpublished": {"province_admin", "province_reviewer", "city_staff"},
     "apps.read_history": {"province_admin", "province_reviewer", "city_staff"},
     "stats.read": {"province_admin", "province_reviewer"},
+    "stats.read_own_city": {"city_staff"},
 }
 REGION_SCOPED = {
     "apps.create",

@@ -106,6 +106,9 @@ class Adoption(Base, TimestampMixin):
             sqlite_where=text(OPEN_ADOPTION_WHERE),
             postgresql_where=text(OPEN_ADOPTION_WHERE),
         ),
+        # The statistics: "live, gone live in the period" and "requested in the period".
+        Index("ix_adoptions_status_went_live_on", "status", "went_live_on"),
+        Index("ix_adoptions_created_at", "created_at"),
         CheckConstraint(ADOPTION_STATUS_CHECK, name="status_known"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         CheckConstraint("saving_wan IS NULL OR saving_wan >= 0", name="saving_not_negative"),

@@ -73,6 +73,8 @@ class LabelKind(StrEnum):
 
 class App(Base, TimestampMixin):
     __tablename__ = "apps"
+    # The statistics: apps first published in a period.
+    __table_args__ = (Index("ix_apps_status_published_at", "status", "published_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
