@@ -28,7 +28,7 @@ from store.db import models as m
 from store.db.engine import create_engine, session_maker
 from store.db.migrate import upgrade
 from store.rules import install as install_rules
-from store.settings import AppSettings, DatabaseSettings, Settings, StorageSettings
+from store.settings import AppSettings, DatabaseSettings, Settings, StatsSettings, StorageSettings
 
 POSTGRES_SERVER = os.environ.get("STORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://testserver.local"
@@ -106,6 +106,10 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         app=AppSettings(env="test", secret_key=TEST_SECRET, var_dir=var_dir),
         db=DatabaseSettings(url=database_url),
         storage=StorageSettings(local_dir=var_dir / "artifacts"),
+        # One app serves the whole session while each test writes and removes its own rows: a
+        # figures cache would hand a test the figures of the test before. The cache's own tests
+        # build an app with it on (tests/integration/stats/test_stats_cache.py).
+        stats=StatsSettings(cache_seconds=0),
     )
 
 

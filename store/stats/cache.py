@@ -32,6 +32,7 @@ from typing import Any, TypeVar, cast
 from litestar import Request
 
 from .filters import StatsFilters
+from .services import DEFAULT_APPS_LIMIT, StatsService
 
 STATS_CACHE = "stats_cache"  # the application state's key (store/app.py)
 MAX_TTL_SECONDS = 60  # figures are never older than this (the issue's promise)
@@ -149,3 +150,17 @@ async def cached(
     """
     cache: FiguresCache = request.app.state[STATS_CACHE]
     return await cache.get(name, filters, compute)
+
+
+async def cached_figure(
+    request: Request[Any, Any, Any],
+    service: StatsService,
+    figure: str,
+    filters: StatsFilters,
+    *,
+    limit: int = DEFAULT_APPS_LIMIT,
+) -> tuple[Any, datetime]:
+    """``figure`` for ``filters`` through the cache (the API and the pages share entries), and its
+    ``as_of``. The apps figure's length is part of its key when it is not the default."""
+    name = figure if limit == DEFAULT_APPS_LIMIT else f"{figure}:{limit}"
+    return await cached(request, name, filters, lambda: service.read(figure, filters, limit=limit))

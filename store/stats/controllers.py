@@ -4,12 +4,12 @@ live, each as JSON, CSV or XLSX (``format``).
 
 Every endpoint takes the same parameters and answers in the same order: who may read the figure
 (``rules.access_to``: 401/403 before anything is computed), then every bad parameter at once
-(422 naming each), then the figures through :func:`read_figure`, the one door to them.
+(422 naming each), then the figures through the figures cache (``cache.cached_figure``), the
+one door to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, cast, get_args
@@ -30,14 +30,14 @@ from store.lib.templating import CHINA_TIME
 
 from . import exports
 from . import schemas as s
+from .cache import cached_figure
 from .figures import MAX_LIMIT
 from .filters import CHOICES, StatsFilters, parse_filters
 from .rules import Access, Scope, access_to
-from .services import StatsService
+from .services import DEFAULT_APPS_LIMIT, StatsService
 
 ExportFormat = Literal["json", "csv", "xlsx"]
 FORMATS: tuple[str, ...] = get_args(ExportFormat)
-DEFAULT_APPS_LIMIT = 20
 
 
 def stats_today() -> date:
@@ -46,35 +46,6 @@ def stats_today() -> date:
 
 
 # ---------------------------------------------------------------- the figures
-
-
-@dataclass(frozen=True)
-class Computed:
-    """A figure's value and when it was computed."""
-
-    value: Any
-    as_of: datetime
-
-
-READERS: dict[str, Callable[[StatsService, StatsFilters, int], Awaitable[Any]]] = {
-    "summary": lambda service, f, _limit: service.get_summary(f),
-    "regions": lambda service, f, _limit: service.list_regions(f),
-    "zones": lambda service, f, _limit: service.list_zones(f),
-    "matrix": lambda service, f, _limit: service.get_matrix(f),
-    "trend": lambda service, f, _limit: service.list_trend(f),
-    "apps": lambda service, f, limit: service.get_apps(f, limit=limit),
-    "time-to-live": lambda service, f, _limit: service.get_time_to_live(f),
-}
-
-
-async def read_figure(
-    session: AsyncSession, figure: str, filters: StatsFilters, *, today: date, limit: int = DEFAULT_APPS_LIMIT
-) -> Computed:
-    """``figure`` (a key of :data:`READERS`) for ``filters``, computed now. The one way the API
-    reads figures, so a cache keyed by (figure, filters, today, limit) can wrap it and keep the
-    time the figures were computed as ``as_of``."""
-    service = StatsService(session, today=lambda: today)
-    return Computed(await READERS[figure](service, filters, limit), m.utcnow())
 
 
 def visible_part(figure: str, value: Any, access: Access) -> Any:
@@ -211,11 +182,12 @@ async def answer(
     access = access_to(current_user(request), figure)
     today = stats_today()
     filters, chosen, count = check_query(params, today=today, limit=limit)
-    computed = await read_figure(db_session, figure, filters, today=today, limit=count)
-    value = visible_part(figure, computed.value, access)
+    service = StatsService(db_session, today=lambda: today)
+    found, as_of = await cached_figure(request, service, figure, filters, limit=count)
+    value = visible_part(figure, found, access)
     if chosen == "json":
-        return Response(json_answer(figure, value, filters, computed.as_of))
-    doc = exports.document(figure, value, filters=filters, as_of=computed.as_of, today=today, access=access)
+        return Response(json_answer(figure, value, filters, as_of))
+    doc = exports.document(figure, value, filters=filters, as_of=as_of, today=today, access=access)
     if chosen == "csv":
         content, media_type = exports.write_csv(doc), exports.CSV_TYPE
     else:

@@ -13,11 +13,11 @@ allows no inline script); every label in it comes from here, in the page's langu
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -33,11 +33,11 @@ from store.regions.data import CITIES
 from store.settings import BASE_DIR
 
 from . import exports
-from .cache import cached
+from .cache import cached_figure
 from .exports import Percent, Table, city_name, label
 from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
 from .filters import CHOICES, StatsFilters, from_query, local_today
-from .rules import Scope, access_to
+from .rules import FIGURES, Scope, access_to
 from .services import StatsService
 
 TILES_FILE = BASE_DIR / "static" / "data" / "gd-tiles.json"
@@ -58,15 +58,6 @@ PRESET_LABELS = {
     "last_12_months": _("Last 12 months"),
     "custom": _("Custom range"),
 }
-READERS: dict[str, Callable[[StatsService, StatsFilters], Awaitable[Any]]] = {
-    "summary": lambda service, f: service.get_summary(f),
-    "regions": lambda service, f: service.list_regions(f),
-    "zones": lambda service, f: service.list_zones(f),
-    "matrix": lambda service, f: service.get_matrix(f),
-    "trend": lambda service, f: service.list_trend(f),
-    "apps": lambda service, f: service.get_apps(f),
-    "time-to-live": lambda service, f: service.get_time_to_live(f),
-}
 CITY_FIGURES = ("summary", "regions")  # what city staff see
 
 
@@ -81,7 +72,7 @@ async def read_figures(
     values: dict[str, Any] = {}
     stamps: list[datetime] = []
     for name in names:
-        values[name], as_of = await cached(request, name, filters, partial(READERS[name], service, filters))
+        values[name], as_of = await cached_figure(request, service, name, filters)
         stamps.append(as_of)
     return values, min(stamps)
 
@@ -342,7 +333,7 @@ def download_links(request: Request[Any, Any, Any], filters: StatsFilters) -> di
     """For each figure, its CSV and XLSX file in the API with the page's filters."""
     query = filters.query_string()
     links: dict[str, dict[str, str]] = {}
-    for figure in READERS:
+    for figure in FIGURES:
         path = request.app.route_reverse(f"api_stats_{figure.replace('-', '_')}")
         links[figure] = {fmt: f"{path}?{query}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
     return links
@@ -392,7 +383,7 @@ async def stats_page(request: Request[Any, Any, Any], db_session: AsyncSession, 
     except ValidationFailed as exc:
         context["errors"] = form_errors(exc)
         return Template(template, context=context, status_code=exc.status_code)
-    values, as_of = await read_figures(request, db_session, filters, list(READERS) if full else CITY_FIGURES)
+    values, as_of = await read_figures(request, db_session, filters, list(FIGURES) if full else CITY_FIGURES)
     if not full:
         values["regions"] = [row for row in values["regions"] if access.shows(row.code)]
     context.update(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,8 @@ from store.db import models as m
 from . import figures
 from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
 from .filters import StatsFilters, local_today
+
+DEFAULT_APPS_LIMIT = 20  # apps in each of the apps figure's two lists, unless asked otherwise
 
 
 @dataclass(frozen=True)
@@ -85,3 +88,16 @@ class StatsService:
             )
         )
         return CatalogFigures(apps=row[0], publishing_regions=row[1], ewn_apps=row[2], versions=versions or 0)
+
+    async def read(self, figure: str, f: StatsFilters, *, limit: int = DEFAULT_APPS_LIMIT) -> Any:
+        """One figure by its name (``rules.FIGURES``): the one way the API and the pages read them."""
+        readers: dict[str, Callable[[], Awaitable[Any]]] = {
+            "summary": lambda: self.get_summary(f),
+            "regions": lambda: self.list_regions(f),
+            "zones": lambda: self.list_zones(f),
+            "matrix": lambda: self.get_matrix(f),
+            "trend": lambda: self.list_trend(f),
+            "apps": lambda: self.get_apps(f, limit=limit),
+            "time-to-live": lambda: self.get_time_to_live(f),
+        }
+        return await readers[figure]()
