@@ -94,6 +94,7 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	scripts/install-services.sh seaweedfs meilisearch
+	scripts/ensure-postgres.sh
 	$(BIN)/python -m benchmarks
 
 clean:
