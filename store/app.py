@@ -210,6 +210,8 @@ def create_app(
                 "settings": settings,
                 "secret_key": settings.app.secret_key,
                 "auth_session_maker": session_maker(engine, info=session_info),
+                # Sessions of their own for figures a page reads at once (store/stats/pages.py).
+                "read_session_maker": session_maker(engine, info=session_info),
                 "engine": engine,
                 "storage": storage,
                 "adoption_sweep": adoption_sweep,

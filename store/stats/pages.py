@@ -12,6 +12,7 @@ allows no inline script); every label in it comes from here, in the page's langu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.lib.errors import ValidationFailed
 from store.lib.forms import form_errors
@@ -59,6 +60,7 @@ PRESET_LABELS = {
     "custom": _("Custom range"),
 }
 CITY_FIGURES = ("summary", "regions")  # what city staff see
+READ_SESSIONS = "read_session_maker"  # the application state's key (store/app.py)
 
 
 # ---------------------------------------------------------------- reading the figures
@@ -67,14 +69,36 @@ CITY_FIGURES = ("summary", "regions")  # what city staff see
 async def read_figures(
     request: Request[Any, Any, Any], db_session: AsyncSession, filters: StatsFilters, names: Sequence[str]
 ) -> tuple[dict[str, Any], datetime]:
-    """The figures ``names`` through the figures cache, and the moment the oldest was computed."""
-    service = StatsService(db_session)
-    values: dict[str, Any] = {}
-    stamps: list[datetime] = []
-    for name in names:
-        values[name], as_of = await cached_figure(request, service, name, filters)
-        stamps.append(as_of)
-    return values, min(stamps)
+    """The figures ``names`` through the figures cache, and the moment the oldest was computed.
+
+    Several figures are read at once, each on a session of its own: a page waits for its slowest
+    figure rather than for their sum. Each session gives its connection back as soon as its
+    figure is read (the request's session, held until the response, takes none), so pages
+    waiting for connections cannot hold them from each other; a session that finds its figure
+    in the cache takes none at all. If one figure fails, the others are cancelled (their
+    sessions closed) before the error goes on. A single figure is read on the request's session."""
+    maker: async_sessionmaker[AsyncSession] | None = request.app.state.get(READ_SESSIONS)
+
+    async def read(name: str, session: AsyncSession) -> tuple[Any, datetime]:
+        return await cached_figure(request, StatsService(session), name, filters)
+
+    async def read_alone(name: str, sessions: async_sessionmaker[AsyncSession]) -> tuple[Any, datetime]:
+        async with sessions() as session:
+            return await read(name, session)
+
+    if maker is None or len(names) < 2:
+        results = [await read(name, db_session) for name in names]
+    else:
+        tasks = [asyncio.ensure_future(read_alone(name, maker)) for name in names]
+        try:
+            results = list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+    values = {name: value for name, (value, _as_of) in zip(names, results, strict=True)}
+    return values, min(as_of for _value, as_of in results)
 
 
 async def public_summary(
