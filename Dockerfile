@@ -11,10 +11,13 @@ WORKDIR /srv/store
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
 COPY store ./store
+COPY search ./search
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /build/static/vendor ./static/vendor
 # Editable install: templates/ and static/ are read from /srv/store.
 RUN pip install --no-cache-dir -e .
 EXPOSE 8000
-CMD ["sh", "-c", "store migrate && store run --host 0.0.0.0 --port 8000"]
+# exec: `store run` replaces the shell as PID 1, so `docker stop`'s SIGTERM reaches it and requests
+# in flight finish (STORE_SHUTDOWN_GRACE_SECONDS) instead of being killed.
+CMD ["sh", "-c", "store migrate && exec store run --host 0.0.0.0 --port 8000"]

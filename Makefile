@@ -86,7 +86,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 test: $(TEST_STAMP)
-	scripts/install-assets.sh
+	scripts/install-assets.sh --test
 	scripts/install-services.sh
 	scripts/ensure-postgres.sh
 	$(MAKE) --no-print-directory lint

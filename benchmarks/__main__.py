@@ -1,4 +1,4 @@
-"""``python -m benchmarks [all|upload|availability|search|stats] [options]``: the entry point
+"""``python -m benchmarks [all|upload|availability|search|stats|throughput|soak] [options]``: the entry point
 ``make bench`` runs (all of them, one after the other)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import signal
 import sys
 from types import FrameType
 
-BENCHMARKS = ("upload", "availability", "search", "stats")
+BENCHMARKS = ("upload", "availability", "search", "stats", "throughput", "soak")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,19 +47,39 @@ def _parser() -> argparse.ArgumentParser:
         help="availability: how long /health is sampled idle, and again under load (default: 10)",
     )
     parser.add_argument(
+        "--minutes",
+        type=float,
+        default=3.0,
+        metavar="M",
+        help="soak: minutes of mixed load per database, SQLite then PostgreSQL (default: 3)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default=None,
+        help="soak: the HTTP server `store run` uses (default: its own default, STORE_SERVER)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="throughput: seconds of load per target (default: 300)",
+    )
+    parser.add_argument(
         "--apps",
         type=_sizes,
         default=None,
         metavar="N[,N…]",
         help="search: catalog sizes, comma-separated (default: 10000,100000; 2000 for a quick check); "
-        "stats: one size (default: 10000)",
+        "stats and throughput: one size (default: 10000)",
     )
     parser.add_argument(
         "--adoptions",
         type=int,
         default=100_000,
         metavar="N",
-        help="stats: adoptions in the generated history (default: 100000)",
+        help="stats and throughput: adoptions in the generated history (default: 100000)",
     )
     parser.add_argument(
         "--explain",
@@ -111,11 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--queries must be at least 1, --lag-apps at least 0")
     if args.adoptions < 0:
         _parser().error("--adoptions must be at least 0")
-    if args.benchmark == "stats" and args.apps is not None and len(args.apps) > 1:
-        _parser().error("stats takes one --apps size")
+    if args.benchmark in ("stats", "throughput") and args.apps is not None and len(args.apps) > 1:
+        _parser().error(f"{args.benchmark} takes one --apps size")
+    if args.duration < 1:
+        _parser().error("--duration must be at least 1 second")
+    if args.minutes <= 0:
+        _parser().error("--minutes must be above 0")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
-    from benchmarks import availability, search, stats, upload
+    from benchmarks import availability, search, soak, stats, throughput, upload
 
     runs = {
         "upload": lambda: upload.run(size_mib=args.size_mib, keep=args.keep, rounds=args.rounds or 1),
@@ -132,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
             adoptions=args.adoptions,
             rounds=args.rounds or 5,
             explain=args.explain,
+            keep=args.keep,
+        ),
+        "soak": lambda: soak.run(minutes=args.minutes, server=args.server, keep=args.keep),
+        "throughput": lambda: throughput.run(
+            seconds=args.duration,
+            apps=max(args.apps) if args.apps else 10_000,
+            adoptions=args.adoptions,
             keep=args.keep,
         ),
     }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the pinned front-end libraries into static/vendor/ (git-ignored).
 #
-# Usage: scripts/install-assets.sh
+# Usage: scripts/install-assets.sh [--test]
+#
+# --test also installs what only the browser tests use (axe-core) into tests/e2e/vendor/
+# (git-ignored), never into static/: the store does not serve it and the image does not ship it.
 #
 # Each library is fetched from the npm registry with `npm pack` (no node_modules, no lockfile),
 # its tarball checked against the SHA-256 pinned below and kept in
@@ -20,10 +23,15 @@ ASSETS=(
   "swagger-ui-dist@5.31.0|aaa99e75e9195df28679e7de0471f9105ffca237ede301822a2f4cb0fe72b9e5|swagger-ui-standalone-preset.js|swagger-ui-standalone-preset.js|5ed085e194083a3afeb8143658e1f266665519dddfc6224c8b706acd4e80f924"
   "echarts@6.1.0|681aff88cc1038c3fa941a3a53d1b177a52250b05335efc607d6105ae13be481|dist/echarts.min.js|echarts.min.js|b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0"
 )
+# The same, for the browser tests only (installed with --test into tests/e2e/vendor/).
+TEST_ASSETS=(
+  "axe-core@4.14.1|e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745|axe.min.js|axe.min.js|29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
+)
 # ------------------------------------------------------------------------------------------------
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$REPO_ROOT/static/vendor"
+TEST_VENDOR="$REPO_ROOT/tests/e2e/vendor"
 CACHE="${STORE_CACHE_DIR:-$HOME/.cache/yue-store}"
 NPM_CACHE="$CACHE/npm"
 
@@ -32,10 +40,12 @@ note() { printf 'install-assets: %s\n' "$*" >&2; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 sha_ok() { [[ -f $1 ]] && [[ "$(sha256_of "$1")" == "$2" ]]; }
 
+WITH_TEST=
 case "${1:-}" in
   "") ;;
+  --test) WITH_TEST=1 ;;
   -h | --help) sed -n 's/^# \{0,1\}//; /^Usage:/p' "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) die "no arguments expected (got '$1')" ;;
+  *) die "the only argument is --test (got '$1')" ;;
 esac
 
 SCRATCH_DIRS=()
@@ -72,13 +82,15 @@ fetch_tarball() {
   mv -f -- "$tarball" "$cached"
 }
 
-mkdir -p "$VENDOR"
-for entry in "${ASSETS[@]}"; do
+# install_asset VENDOR_DIR ENTRY: one pinned entry of the tables above into VENDOR_DIR.
+install_asset() {
+  local vendor="$1" entry="$2" spec tar_sha inner name file_sha dest tmp got
   IFS='|' read -r spec tar_sha inner name file_sha <<<"$entry"
-  dest="$VENDOR/$name"
+  mkdir -p "$vendor"
+  dest="$vendor/$name"
   if ! sha_ok "$dest" "$file_sha"; then
     fetch_tarball "$spec" "$tar_sha"
-    tmp="$(mktemp -d "$VENDOR/.tmp.XXXXXX")"
+    tmp="$(mktemp -d "$vendor/.tmp.XXXXXX")"
     SCRATCH_DIRS+=("$tmp")
     tar -xzmf "$NPM_CACHE/$(tarball_name "$spec")" -C "$tmp" "package/$inner" ||
       die "$spec has no $inner"
@@ -88,4 +100,9 @@ for entry in "${ASSETS[@]}"; do
     mv -f -- "$tmp/package/$inner" "$dest"
   fi
   printf '%-16s %-8s %s\n' "${spec%@*}" "${spec##*@}" "${dest#"$REPO_ROOT/"}"
-done
+}
+
+for entry in "${ASSETS[@]}"; do install_asset "$VENDOR" "$entry"; done
+if [[ -n $WITH_TEST ]]; then
+  for entry in "${TEST_ASSETS[@]}"; do install_asset "$TEST_VENDOR" "$entry"; done
+fi

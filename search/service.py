@@ -14,6 +14,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.lib import metrics
 from store.settings import SearchSettings
 
 from .database import DatabaseEngine
@@ -51,26 +52,31 @@ class Search:
 
     def _meili_failed(self, exc: Exception) -> None:
         logger.warning("Meilisearch unavailable, answering from the database: %s", exc)
+        metrics.SEARCH_FALLBACKS.inc()
         self._meili_down_until = time.monotonic() + RETRY_AFTER_SECONDS
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.q)
         if meili := self._meili_usable():
             try:
-                return await meili.search(query, parsed)
+                with metrics.timed_search("meilisearch", "search"):
+                    return await meili.search(query, parsed)
             except SearchUnavailable as exc:
                 self._meili_failed(exc)
-        result = await self.database.search(session, query, parsed)
+        with metrics.timed_search("database", "search"):
+            result = await self.database.search(session, query, parsed)
         result.fallback = self.meili is not None
         return result
 
     async def suggest(self, session: AsyncSession, q: str, limit: int = 8) -> list[Suggestion]:
         if meili := self._meili_usable():
             try:
-                return await meili.suggest(q, limit)
+                with metrics.timed_search("meilisearch", "suggest"):
+                    return await meili.suggest(q, limit)
             except SearchUnavailable as exc:
                 self._meili_failed(exc)
-        return await self.database.suggest(session, parse_query(q), limit)
+        with metrics.timed_search("database", "suggest"):
+            return await self.database.suggest(session, parse_query(q), limit)
 
     async def similar(
         self, session: AsyncSession, app_id: int, text: str, limit: int = SIMILAR_LIMIT

@@ -18,14 +18,23 @@ from litestar.template import TemplateConfig
 from search import text as search_text
 from search.service import Search
 from search.worker import BackgroundWorker
-from store.db.engine import create_engine, session_maker, sqlalchemy_config
-from store.lib import events
+from store.db.engine import (
+    CommitBeforeAnswer,
+    commit_before_answer,
+    create_engine,
+    session_maker,
+    sqlalchemy_config,
+)
+from store.lib import events, metrics
+from store.lib.deadlines import BodyDeadline
 from store.lib.errors import exception_handler
 from store.lib.headers import SecurityHeaders
+from store.lib.httpcache import ANSWER_CACHE, AnswerCache, ClearOnCommit
 from store.lib.inputs import MAX_BODY_BYTES, StoreRequest, check_parameters
 from store.lib.middleware import CSRF_COOKIE, CSRF_HEADER, RequestContextMiddleware
+from store.lib.observe import RequestObserver
 from store.lib.storage import StorageError, build_storage
-from store.lib.templating import template_engine
+from store.lib.templating import HEADER_COUNTER, template_engine
 from store.rules import install as install_rules
 from store.settings import BASE_DIR, Settings, get_settings
 from store.site.apidocs import ApiDocsPlugin
@@ -79,6 +88,7 @@ def create_app(
     from store.artifacts.controllers import ARTIFACT_API
     from store.artifacts.pages import ARTIFACT_PAGES
     from store.catalog import labels as catalog_labels
+    from store.catalog.cache import CATALOG_CACHE, CatalogCache
     from store.catalog.controllers import CATALOG_API
     from store.catalog.listing import SEARCH
     from store.catalog.pages import APP_PAGE_SECTIONS, CATALOG_PAGES
@@ -96,10 +106,12 @@ def create_app(
     from store.review.controllers import REVIEW_API
     from store.review.pages import REVIEW_PAGES
     from store.site.controllers import SITE_API
+    from store.site.metrics import METRICS_ROUTES
     from store.site.pages import SITE_PAGES
     from store.stats.cache import STATS_CACHE, FiguresCache
     from store.stats.controllers import STATS_API
     from store.stats.pages import STATS_PAGES
+    from store.stats.warmer import FiguresWarmer
 
     storage = build_storage(settings.storage)
     # One search service for the application (Meilisearch or the database; see search/service.py).
@@ -120,7 +132,13 @@ def create_app(
         except StorageError:
             logger.warning("object storage is not reachable at start-up", exc_info=True)
 
-    session_info = events.session_info(event_subscribers)
+    # Answers to visitors who are not signed in and the catalog's region lists, kept a few seconds
+    # per worker (store/lib/httpcache.py, store/catalog/cache.py); every change that emits a domain
+    # event empties them once it is committed.
+    answer_cache = AnswerCache(ttl_seconds=settings.page_cache.seconds)
+    catalog_cache = CatalogCache(ttl_seconds=settings.page_cache.seconds)
+    forget_kept = ClearOnCommit([answer_cache, catalog_cache])
+    session_info = events.session_info((*event_subscribers, forget_kept))
     # With Meilisearch, each server process drains the search outbox in a background task.
     search_worker_hooks: list[Callable[[], Awaitable[None]]] = []
     if settings.search.backend == "meilisearch":
@@ -133,6 +151,10 @@ def create_app(
         mail_worker_hooks = [mail_worker.start, mail_worker.stop]
     # Each server process also runs the adoptions' stale sweep: shortly after start-up, then daily.
     adoption_sweep = DailySweep(sweep_with(session_maker(engine, info=session_info)))
+    # Statistics figures, kept up to STORE_STATS_CACHE_SECONDS (store/stats/cache.py); those read
+    # lately are computed again before they expire (store/stats/warmer.py).
+    stats_cache = FiguresCache(ttl_seconds=settings.stats.cache_seconds)
+    stats_warmer = FiguresWarmer(stats_cache, session_maker(engine, info=session_info))
     db_config = sqlalchemy_config(engine, info=session_info)
     # The plugin fills these in at start-up too; having them from the start lets tests drive the
     # app in their own event loop without running the ASGI lifespan.
@@ -142,6 +164,7 @@ def create_app(
             # Each feature's JSON API (controllers.py) and HTML pages (pages.py).
             *SITE_PAGES,
             *SITE_API,
+            *METRICS_ROUTES,
             *ACCOUNT_API,
             *ACCOUNT_PAGES,
             *REGION_API,
@@ -167,7 +190,9 @@ def create_app(
             create_static_files_router(path="/static", directories=[Path(STATIC_DIR)], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        middleware=[RequestContextMiddleware(authenticate=authenticate)],
+        # The request's transaction is committed before its answer is sent (store/db/engine.py).
+        middleware=[RequestContextMiddleware(authenticate=authenticate), CommitBeforeAnswer],
+        after_request=commit_before_answer,
         # Input limits for every route (store/lib/inputs.py): ids in range, no NUL, JSON depth.
         guards=[check_parameters],
         request_class=StoreRequest,
@@ -192,7 +217,9 @@ def create_app(
                     region_labels.LABELS,
                     catalog_labels.LABELS,
                     adoption_labels.LABELS,
-                ]
+                ],
+                # Production compiles each template once; development picks up edits at once.
+                auto_reload=not settings.app.is_production,
             )
         ),
         openapi_config=OpenAPIConfig(
@@ -203,6 +230,9 @@ def create_app(
             render_plugins=[ApiDocsPlugin(path="/")],
         ),
         exception_handlers={Exception: exception_handler},
+        # Logging is the server process's (store/lib/logs.py, set up by `store run`): Litestar's
+        # default would replace the root handlers in every worker with a format of its own.
+        logging_config=None,
         # A hook, not middleware: it must also reach 404s, 405s and errors raised by middleware.
         before_send=[SecurityHeaders(production=settings.app.is_production)],
         state=State(
@@ -216,8 +246,11 @@ def create_app(
                 "storage": storage,
                 "adoption_sweep": adoption_sweep,
                 SEARCH: search,
-                # Statistics figures, kept up to STORE_STATS_CACHE_SECONDS (store/stats/cache.py).
-                STATS_CACHE: FiguresCache(ttl_seconds=settings.stats.cache_seconds),
+                STATS_CACHE: stats_cache,
+                ANSWER_CACHE: answer_cache,
+                CATALOG_CACHE: catalog_cache,
+                # What waits for a signed-in user, for the header's badges (store/accounts/auth.py).
+                HEADER_COUNTER: review_pages.header_counts,
                 # What artifacts, review, discovery and adoptions add to the catalog's app page
                 # (see store.catalog.pages); discovery's section is bound to the search service.
                 APP_PAGE_SECTIONS: (
@@ -231,21 +264,30 @@ def create_app(
             }
         ),
         on_startup=[
+            metrics.forget_dead_workers,
             prepare_storage,
             warm_up_search,
             *search_worker_hooks[:1],
             *mail_worker_hooks[:1],
             adoption_sweep.start,
+            stats_warmer.start,
         ],
         # The search worker first: it finishes its batch before the engine is disposed for good
         # (the SQLAlchemy plugin's own dispose runs earlier, but a disposed engine reconnects).
         on_shutdown=[
+            stats_warmer.stop,
             adoption_sweep.stop,
             *mail_worker_hooks[1:],
             *search_worker_hooks[1:],
             search.close,
             dispose_engine,
+            metrics.mark_this_worker_dead,
         ],
         debug=False,
     )
+    # Around everything, 404s and static files included: the request id, the access log line and
+    # the request metrics (see store/lib/observe.py for why not in middleware=[...]).
+    # A request body that stalls is answered 408 (store/lib/deadlines.py); inside the observer, so
+    # the 408 is logged and counted like any answer.
+    app.asgi_handler = RequestObserver(BodyDeadline(app.asgi_handler, settings.server.body_timeout_seconds))
     return app

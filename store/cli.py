@@ -17,6 +17,7 @@ from store.settings import SearchSettings, load_settings
 if TYPE_CHECKING:
     from search.index_db import Drift
     from search.meili import MeiliEngine
+    from store.settings import Settings
 
 T = TypeVar("T")
 
@@ -71,24 +72,49 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default STORE_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default STORE_PORT or 8000).")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def run(host: str | None, port: int | None, workers: int, reload: bool) -> None:
-    """Serve the store (each process also sweeps stale adoptions shortly after start-up, then daily)."""
-    import uvicorn
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes (default STORE_WORKERS, else 1; in production one per CPU, at most 8).",
+)
+@click.option(
+    "--server",
+    "server_name",
+    default=None,
+    type=click.Choice(["uvicorn", "granian"]),
+    help="HTTP server (default STORE_SERVER or granian).",
+)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development; always uvicorn).")
+def run(
+    host: str | None, port: int | None, workers: int | None, server_name: str | None, reload: bool
+) -> None:
+    """Serve the store (each process also sweeps stale adoptions shortly after start-up, then daily).
+
+    SIGTERM stops it gracefully: requests and uploads in flight get STORE_SHUTDOWN_GRACE_SECONDS
+    to finish. Settings and defaults: README, "Running in production".
+    """
+    from store import serving
 
     settings = load_settings()
     settings.check()
     settings.app.var_dir.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(
-        "store.app:create_app",
-        factory=True,
+    workers = serving.workers_for(settings, workers)
+    if warning := serving.connection_budget_warning(settings, workers):
+        click.echo(warning, err=True)
+    # Before any worker imports prometheus_client: every worker's metrics in one folder.
+    from store.lib import logs, metricsdir
+
+    metricsdir.prepare(settings.monitoring.metrics_dir)
+    serving.serve(
+        settings,
         host=host or settings.app.host,
         port=port or settings.app.port,
-        workers=workers if not reload else 1,
+        workers=workers,
+        server=server_name or settings.server.server,
         reload=reload,
-        proxy_headers=True,
-        log_level="info",
+        # Text or JSON lines (STORE_LOG_FORMAT); the store logs each request itself.
+        log_config=logs.logging_config(settings.monitoring.log_format),
     )
 
 
@@ -281,6 +307,7 @@ def worker(batch: int, heartbeat: str | None) -> None:
     own. Any number may run at once.
     """
     import logging
+    import logging.config
     import signal
 
     from search.worker import run_worker, worker_engine
@@ -291,7 +318,9 @@ def worker(batch: int, heartbeat: str | None) -> None:
             "STORE_SEARCH_BACKEND is not meilisearch: the database index is kept current by every "
             "change itself, there is no outbox to drain"
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from store.lib.logs import logging_config
+
+    logging.config.dictConfig(logging_config(settings.monitoring.log_format))  # as `store run` logs
 
     async def work(sessions: async_sessionmaker[AsyncSession], meili: MeiliEngine | None) -> None:
         assert meili is not None
@@ -392,6 +421,195 @@ def reindex(check_only: bool) -> None:
     if sent is not None:
         click.echo(f"Meilisearch: {sent} documents indexed into a new index, swapped in")
     click.echo(f"done in {seconds:.1f} s")
+
+
+# --- backups and integrity (store/ops) ------------------------------------------------------
+
+
+def _run_ops(job: Callable[[Settings, MeiliEngine | None], Awaitable[T]], *, with_meili: bool = False) -> T:
+    """Run an operator job with the settings (and Meilisearch when configured and wanted); its
+    refusals and an unusable object store become one clean error line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.lib.storage import StorageError
+    from store.ops.errors import OpsError
+
+    settings = load_settings()
+    settings.check()
+
+    async def _main() -> T:
+        meili = None
+        if with_meili and settings.search.backend == "meilisearch":
+            meili = _meili_engine(settings.search)
+        try:
+            return await job(settings, meili)
+        finally:
+            if meili is not None:
+                await meili.close()
+
+    try:
+        return asyncio.run(_main())
+    except OpsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except StorageError as exc:
+        raise click.ClickException(f"the object store cannot be used: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"the database cannot be used: {exc}") from exc
+    except OSError as exc:  # the backup folder: no room, no permission
+        raise click.ClickException(str(exc)) from exc
+
+
+_JOBS = click.option(
+    "--jobs", default=4, show_default=True, type=click.IntRange(1, 32), help="Objects read at the same time."
+)
+
+
+@main.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-files", is_flag=True, help="Also copy every object into DIRECTORY/objects/.")
+@click.option("--force", is_flag=True, help="Write into DIRECTORY even though it is not empty.")
+@_JOBS
+def backup_store(directory: Path, with_files: bool, force: bool, jobs: int) -> None:
+    """Back up the database and a manifest of every stored object (key, size, SHA-256).
+
+    The manifest lists exactly the objects the dumped database points to, while the store keeps
+    serving. Exits with 1 when an object could not be backed up (each is listed; the rest of the
+    backup is written).
+    """
+    import time
+
+    from store.ops.backup import backup
+
+    started = time.perf_counter()
+    header = _run_ops(
+        lambda settings, _meili: backup(
+            settings, directory, with_files=with_files, force=force, jobs=jobs, say=click.echo
+        )
+    )
+    objects = header.objects
+    click.echo(
+        f"database: {header.database_kind} at revision {header.alembic_revision}, "
+        f"{sum(header.rows.values())} rows, {header.database.file} ({header.database.size} bytes)"
+    )
+    click.echo(
+        f"objects: {objects['count']} ({objects['artifact']} artifacts, {objects['screenshot']} screenshots, "
+        f"{objects['thumbnail']} thumbnails), {objects['bytes']} bytes"
+        + (", copied into objects/" if header.with_files else ", listed in the manifest")
+    )
+    click.echo(f"backup written to {directory} in {time.perf_counter() - started:.1f} s")
+    if header.problems:
+        click.echo(f"{header.problems} objects could not be backed up (listed above)")
+        sys.exit(1)
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_JOBS
+def restore_store(directory: Path, jobs: int) -> None:
+    """Restore a backup into the configured database and storage, which must be empty.
+
+    Refuses, changing nothing, when the database has any table or (for a backup with its files)
+    the storage holds any object. Every object is verified against the manifest's size and
+    SHA-256, whether copied from the backup or found in the storage already; Meilisearch, when
+    configured, is rebuilt. Exits with 1 if any check fails (each failure is listed).
+    """
+    from store.ops.restore import restore
+
+    report = _run_ops(
+        lambda settings, meili: restore(settings, directory, jobs=jobs, meili=meili, say=click.echo),
+        with_meili=True,
+    )
+    header = report.header
+    click.echo(f"database: {sum(header.rows.values())} rows at revision {header.alembic_revision}")
+    click.echo(
+        f"objects: {report.objects} of {header.objects.get('count', 0)} verified "
+        f"({report.copied} copied from the backup)"
+    )
+    if report.mismatches:
+        click.echo(f"{report.mismatches} objects failed verification (listed above)")
+    if report.meili_documents is not None:
+        click.echo(f"Meilisearch: {report.meili_documents} documents indexed into a new index")
+    if report.search is not None:
+        for line in _drift_lines("database index (against the apps table)", report.search.database):
+            click.echo(line)
+        if report.search.meilisearch is not None:
+            for line in _drift_lines("Meilisearch (against the database index)", report.search.meilisearch):
+                click.echo(line)
+    if report.search_error:
+        click.echo(report.search_error)
+    if header.problems:
+        click.echo(f"note: {header.problems} objects could not be backed up when this backup was made")
+    click.echo("restored" if report.ok else "restored, with the failures listed above")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("check")
+@click.option("--fix", is_flag=True, help="Delete orphans: objects no row points to, older than --min-age.")
+@click.option(
+    "--min-age",
+    default=3600,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds. A younger object without a row may be an upload in progress: it is skipped.",
+)
+@click.option("--sizes-only", is_flag=True, help="Compare sizes only; do not read files for their SHA-256.")
+@_JOBS
+def check_store(fix: bool, min_age: int, sizes_only: bool, jobs: int) -> None:
+    """Check the store: every file and screenshot row has its object, with the recorded size and
+    SHA-256; no object lacks a row; the search indexes match the database.
+
+    Streams rows, listings and files, so it runs on a store of any size. Exits with 0 when all is
+    well, 1 otherwise (each problem is listed as it is found).
+    """
+    import time
+    from datetime import timedelta
+
+    from store.ops.check import check
+
+    started = time.perf_counter()
+    summary = _run_ops(
+        lambda settings, meili: check(
+            settings,
+            meili=meili,
+            fix=fix,
+            min_age=timedelta(seconds=min_age),
+            hashes=not sizes_only,
+            jobs=jobs,
+            say=click.echo,
+        ),
+        with_meili=True,
+    )
+    checked = summary.checked
+    how = "sizes compared" if sizes_only else f"{summary.hashed_bytes} bytes hashed"
+    click.echo(f"artifacts: {checked['artifact']} checked ({how})")
+    click.echo(
+        f"screenshots: {checked['screenshot']}, thumbnails: {checked['thumbnail']} checked present "
+        "(their rows record no size or checksum)"
+    )
+    click.echo(
+        f"missing: {summary.missing}, wrong size: {summary.wrong_size}, wrong SHA-256: {summary.wrong_sha256}"
+    )
+    click.echo(
+        f"storage: {summary.listed} objects listed, {summary.orphans} orphans"
+        + (f" ({summary.removed} removed)" if fix else "")
+        + f", {summary.recent} without a row but younger than {min_age} s (skipped)"
+    )
+    if summary.foreign_count:
+        shown = ", ".join(summary.foreign) + (" …" if summary.foreign_count > len(summary.foreign) else "")
+        click.echo(
+            f"{summary.foreign_count} objects outside artifacts/ and screenshots/ are not the store's "
+            f"and were left alone: {shown}"
+        )
+    if summary.search is not None:
+        for line in _drift_lines("database index (against the apps table)", summary.search.database):
+            click.echo(line)
+        if summary.search.meilisearch is not None:
+            for line in _drift_lines("Meilisearch (against the database index)", summary.search.meilisearch):
+                click.echo(line)
+    if summary.search_error:
+        click.echo(summary.search_error)
+    click.echo(f"{'all is well' if summary.ok else 'PROBLEMS FOUND'} ({time.perf_counter() - started:.1f} s)")
+    sys.exit(0 if summary.ok else 1)
 
 
 if __name__ == "__main__":

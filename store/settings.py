@@ -6,6 +6,7 @@ artifacts in a local folder. Production chooses real services through the same v
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,15 @@ ENV_VARS: dict[str, str] = {
     "STORE_VAR_DIR": "folder for the embedded database and files (default ./var)",
     "STORE_DATABASE_URL": "SQLAlchemy URL; default sqlite+aiosqlite:///var/store.db, production postgresql+asyncpg://…",
     "STORE_DATABASE_ECHO": "1 to log SQL statements",
+    "STORE_DB_POOL_SIZE": "PostgreSQL connections each worker keeps open (default 5)",
+    "STORE_DB_MAX_OVERFLOW": "connections a worker may open beyond the pool under load (default 5)",
+    "STORE_DB_POOL_TIMEOUT": "seconds a request waits for a free connection before it gets 503 (default 10)",
+    "STORE_SERVER": "the HTTP server `store run` uses: granian (default) or uvicorn",
+    "STORE_WORKERS": "worker processes of `store run`; empty: 1, in production one per CPU (at most 8)",
+    "STORE_SHUTDOWN_GRACE_SECONDS": "after SIGTERM, seconds for requests and uploads to finish (default 120)",
+    "STORE_KEEP_ALIVE_SECONDS": "an idle client connection is closed after this many seconds (default 5)",
+    "STORE_HEADER_TIMEOUT_SECONDS": "a request's headers must arrive within this many seconds (default 10)",
+    "STORE_BODY_TIMEOUT_SECONDS": "a request body (an upload) stalled this long is answered 408 (default 60)",
     "STORE_SESSION_MAX_AGE": "seconds a sign-in lasts (default 28800)",
     "STORE_LOGIN_MAX_FAILURES": "failed sign-ins before the account is locked (default 5)",
     "STORE_LOGIN_LOCKOUT_SECONDS": "how long the lock lasts (default 900)",
@@ -49,6 +59,11 @@ ENV_VARS: dict[str, str] = {
     "STORE_SMTP_SECURITY": "starttls (default), ssl or none",
     "STORE_BASE_URL": "the site's address as users reach it, for links in e-mails (default http://127.0.0.1:8000)",
     "STORE_STATS_CACHE_SECONDS": "seconds a statistics figure is kept, 0 to 60 (default 60; 0: no cache)",
+    "STORE_PAGE_CACHE_SECONDS": "seconds anonymous pages and API answers are kept, 0-60 (default 30; 0: off)",
+    "STORE_LOG_FORMAT": "text (default) or json: one JSON object per line, for a log collector",
+    "STORE_METRICS_TOKEN": "Bearer token that may read /metrics from anywhere; empty (default): none",
+    "STORE_METRICS_ALLOW": "networks that may read /metrics without the token (default 127.0.0.1/32,::1/128)",
+    "STORE_METRICS_DIR": "where `store run`'s workers share metrics; emptied at start (default var/metrics)",
 }
 
 
@@ -90,6 +105,10 @@ class AppSettings:
 class DatabaseSettings:
     url: str = ""
     echo: bool = False
+    # Per worker process, PostgreSQL only (SQLite keeps SQLAlchemy's defaults): store/db/engine.py.
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,6 +168,36 @@ class StatsSettings:
 
 
 @dataclass(frozen=True)
+class PageCacheSettings:
+    """Answers to visitors who are not signed in, and the catalog's region lists, kept this many
+    seconds in each worker (store/lib/httpcache.py, store/catalog/cache.py); 0 = off."""
+
+    seconds: int = 30
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """Logs and /metrics (store/lib/logs.py, store/lib/metrics.py)."""
+
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)  # a credential: kept out of reprs and logs
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    metrics_dir: Path = BASE_DIR / "var" / "metrics"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How `store run` serves (store/serving.py). ``workers`` 0 means: decide (``workers_for``)."""
+
+    server: str = "granian"  # faster than uvicorn here; README, "Running in production"
+    workers: int = 0
+    shutdown_grace_seconds: int = 120
+    keep_alive_seconds: int = 5
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     db: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -157,6 +206,9 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     stats: StatsSettings = field(default_factory=StatsSettings)
+    page_cache: PageCacheSettings = field(default_factory=PageCacheSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     def check(self) -> None:
         """Refuse unsafe combinations before the store serves anyone."""
@@ -182,6 +234,41 @@ class Settings:
             raise SettingsError("STORE_SMTP_SECURITY=none would send the SMTP password unencrypted")
         if not 0 <= self.stats.cache_seconds <= 60:
             raise SettingsError("STORE_STATS_CACHE_SECONDS must be from 0 (no cache) to 60")
+        if not 0 <= self.page_cache.seconds <= 60:
+            raise SettingsError("STORE_PAGE_CACHE_SECONDS must be from 0 (no cache) to 60")
+        self._check_monitoring()
+        self._check_serving()
+
+    def _check_serving(self) -> None:
+        if self.server.server not in {"uvicorn", "granian"}:
+            raise SettingsError("STORE_SERVER must be 'uvicorn' or 'granian'")
+        bounds = {
+            "STORE_WORKERS": (self.server.workers, 0, 64),
+            "STORE_SHUTDOWN_GRACE_SECONDS": (self.server.shutdown_grace_seconds, 1, 1800),
+            # granian takes at most 60 s for its header timer, which also times idle connections
+            "STORE_KEEP_ALIVE_SECONDS": (self.server.keep_alive_seconds, 1, 60),
+            "STORE_HEADER_TIMEOUT_SECONDS": (self.server.header_timeout_seconds, 1, 60),
+            "STORE_BODY_TIMEOUT_SECONDS": (self.server.body_timeout_seconds, 1, 3600),
+            "STORE_DB_POOL_SIZE": (self.db.pool_size, 1, 100),
+            "STORE_DB_MAX_OVERFLOW": (self.db.max_overflow, 0, 100),
+            "STORE_DB_POOL_TIMEOUT": (self.db.pool_timeout, 1, 300),
+        }
+        for name, (value, low, high) in bounds.items():
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be from {low} to {high}, got {value}")
+
+    def _check_monitoring(self) -> None:
+        if self.monitoring.log_format not in {"text", "json"}:
+            raise SettingsError("STORE_LOG_FORMAT must be 'text' or 'json'")
+        if self.monitoring.metrics_token and len(self.monitoring.metrics_token) < 16:
+            raise SettingsError("STORE_METRICS_TOKEN must be at least 16 characters (or empty for none)")
+        for network in self.monitoring.metrics_allow:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"STORE_METRICS_ALLOW must list networks such as 10.0.0.0/8, got {network!r}"
+                ) from exc
 
 
 def load_settings() -> Settings:
@@ -197,6 +284,9 @@ def load_settings() -> Settings:
     db = DatabaseSettings(
         url=_env("DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'store.db'}"),
         echo=_env_bool("DATABASE_ECHO", False),
+        pool_size=_env_int("DB_POOL_SIZE", 5),
+        max_overflow=_env_int("DB_MAX_OVERFLOW", 5),
+        pool_timeout=_env_int("DB_POOL_TIMEOUT", 10),
     )
     auth = AuthSettings(
         session_max_age=_env_int("SESSION_MAX_AGE", 8 * 3600),
@@ -230,7 +320,34 @@ def load_settings() -> Settings:
         base_url=_env("BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/"),
     )
     stats = StatsSettings(cache_seconds=_env_int("STATS_CACHE_SECONDS", 60))
-    return Settings(app=app, db=db, auth=auth, storage=storage, search=search, mail=mail, stats=stats)
+    page_cache = PageCacheSettings(seconds=_env_int("PAGE_CACHE_SECONDS", 30))
+    monitoring = MonitoringSettings(
+        log_format=_env("LOG_FORMAT", "text").strip().lower(),
+        metrics_token=_env("METRICS_TOKEN", "").strip(),
+        metrics_allow=tuple(
+            item.strip() for item in _env("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if item.strip()
+        ),
+        metrics_dir=Path(_env("METRICS_DIR", str(var_dir / "metrics"))),
+    )
+    return Settings(
+        app=app,
+        db=db,
+        auth=auth,
+        storage=storage,
+        search=search,
+        mail=mail,
+        stats=stats,
+        page_cache=page_cache,
+        monitoring=monitoring,
+        server=ServerSettings(
+            server=_env("SERVER", "granian").strip().lower(),
+            workers=_env_int("WORKERS", 0) if _env("WORKERS", "").strip() else 0,
+            shutdown_grace_seconds=_env_int("SHUTDOWN_GRACE_SECONDS", 120),
+            keep_alive_seconds=_env_int("KEEP_ALIVE_SECONDS", 5),
+            header_timeout_seconds=_env_int("HEADER_TIMEOUT_SECONDS", 10),
+            body_timeout_seconds=_env_int("BODY_TIMEOUT_SECONDS", 60),
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,14 @@ from store.db import models as m
 from store.db.engine import create_engine, session_maker
 from store.db.migrate import upgrade
 from store.rules import install as install_rules
-from store.settings import AppSettings, DatabaseSettings, Settings, StatsSettings, StorageSettings
+from store.settings import (
+    AppSettings,
+    DatabaseSettings,
+    PageCacheSettings,
+    Settings,
+    StatsSettings,
+    StorageSettings,
+)
 
 POSTGRES_SERVER = os.environ.get("STORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BASE_URL = "http://testserver.local"
@@ -110,6 +117,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # figures cache would hand a test the figures of the test before. The cache's own tests
         # build an app with it on (tests/integration/stats/test_stats_cache.py).
         stats=StatsSettings(cache_seconds=0),
+        # Likewise the kept anonymous answers and region lists (tests/integration/test_http_caching.py
+        # builds an app with them on).
+        page_cache=PageCacheSettings(seconds=0),
     )
 
 

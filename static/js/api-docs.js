@@ -8,7 +8,9 @@
   window.ui = SwaggerUIBundle({
     url: container.dataset.specUrl,
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // No deep links: each one is a link inside the operation's toggle button, which keyboards and
+    // screen readers cannot use (axe: nested-interactive), and a target too small to tap.
+    deepLinking: false,
     showExtensions: true,
     showCommonExtensions: true,
     presets: [SwaggerUIBundle.presets.apis],

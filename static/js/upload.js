@@ -34,6 +34,10 @@
       try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
       if (xhr.status === 200 || xhr.status === 201) {
         status.textContent = "SHA-256 " + body.sha256;
+        // The page says "File uploaded" once it is shown again (store/lib/flash.py: a code in a
+        // short-lived cookie scoped to this page, which the server deletes after showing it).
+        const secure = window.location.protocol === "https:" ? "; secure" : "";
+        document.cookie = "store_done=file_uploaded; path=" + window.location.pathname + "; max-age=300; samesite=lax" + secure;
         window.location.reload();
       } else {
         const error = body.error || {};

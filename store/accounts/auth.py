@@ -4,7 +4,9 @@
 runs it for every request before the handler. The user is looked up in a short database session
 of its own that is committed and closed before the handler runs, so SQLite never sees two writers
 from one request. For a page, the same session counts the user's unread notifications for the
-header (one COUNT; not for the API, static files or htmx fragments).
+header (one COUNT; not for the API, static files or htmx fragments), and what else waits for the
+user, by the counter the application state holds (one more aggregate query, for reviewers and
+city staff only).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from store.db import models as m
 from store.lib.errors import Unauthorized
 from store.lib.i18n import _
 from store.lib.security import SESSION_COOKIE
-from store.lib.templating import UNREAD_COUNT
+from store.lib.templating import HEADER_COUNTER, HEADER_COUNTS, UNREAD_COUNT
 from store.notifications.services import count_unread
 
 from .services import SessionService, TokenService
@@ -50,6 +52,9 @@ async def authenticate(
             user = await SessionService(session).resolve(cookie)
             if user is not None and _shows_header(scope, headers):
                 scope["state"][UNREAD_COUNT] = await count_unread(session, user.id)
+                counter = scope["litestar_app"].state.get(HEADER_COUNTER)
+                if counter is not None:
+                    scope["state"][HEADER_COUNTS] = await counter(session, user)
         if user is not None:
             return user, "session"
     return None, None

@@ -34,6 +34,7 @@ class Attempt:
 
     user_id: int | None  # None: no such user (the password check still runs, on a dummy hash)
     number: int  # 1 for the first attempt since the last success or lock
+    locks: bool = False  # this attempt reached the limit: unless its password is right, it locks
 
 
 async def count_attempt(
@@ -53,13 +54,13 @@ async def count_attempt(
         )
     ).first()
     if row is not None:
-        return Attempt(row.id, row.failed_logins)
+        return Attempt(row.id, row.failed_logins, locks=row.failed_logins >= max_failures)
     if await session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
         return None  # a real account, locked
     counted = await _count_unknown(
         session, username, now=now, max_failures=max_failures, lockout_seconds=lockout_seconds
     )
-    return Attempt(None, counted) if counted else None
+    return Attempt(None, counted, locks=counted >= max_failures) if counted else None
 
 
 async def succeeded(session: AsyncSession, attempt: Attempt) -> None:

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
+from store.lib import flash
 from store.lib.errors import AppError, TooManyRequests, Unauthorized
 from store.lib.forms import form_data, form_errors, redirect_to, rerender
 from store.lib.i18n import _, gettext
@@ -29,6 +30,30 @@ from ._web import (
 from .services import TokenService, UserService
 
 USERS_PER_PAGE = 50
+
+# What the account and user pages confirm after a redirect (store/lib/flash.py carries the code;
+# the user pages' codes name the user: ``about`` is the user's id).
+ACCOUNT_DONE: dict[str, str] = {"token_revoked": _("Token revoked. Scripts using it no longer get in.")}
+USERS_DONE: dict[str, str] = {
+    "user_added": _("User %(username)s added. Give them their initial password."),
+    "user_saved": _("Changes to %(username)s saved."),
+}
+
+
+def _to_users(request: Request[Any, Any, Any], done: str, user_id: int) -> Redirect:
+    """Back to the list of users, which then names the user and what happened (once)."""
+    response = redirect_to(request, "admin_users")
+    path = request.app.route_reverse("admin_users")
+    flash.remember(request, response, done, path=path, about=user_id)
+    return response
+
+
+async def _users_done(request: Request[Any, Any, Any], db_session: AsyncSession) -> str | None:
+    found = flash.waiting_about(request, USERS_DONE)
+    if found is None or not found[1].isdigit():
+        return None
+    user = await db_session.get(m.User, int(found[1]))
+    return gettext(USERS_DONE[found[0]], username=user.username) if user else None
 
 
 def _login_page(
@@ -113,7 +138,9 @@ class AccountPages(Controller):
 
     @get("/", name="account")
     async def account(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
-        return await self._render(request, db_session)
+        page = await self._render(request, db_session)
+        path = request.app.route_reverse("account")
+        return flash.show(request, page, flash.waiting(request, ACCOUNT_DONE), path=path)
 
     @post("/tokens", name="account_token_create")
     async def create_token(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
@@ -134,7 +161,9 @@ class AccountPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, token_id: int
     ) -> Redirect:
         await TokenService(db_session).revoke(signed_in_user(request), token_id)
-        return redirect_to(request, "account")
+        response = redirect_to(request, "account")
+        flash.remember(request, response, "token_revoked", path=request.app.route_reverse("account"))
+        return response
 
     @post("/email", name="account_email")
     async def change_email(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
@@ -237,14 +266,18 @@ class UserAdminPages(Controller):
     guards = [requires("users.manage")]
 
     @get("/", name="admin_users")
-    async def list_users(self, db_session: AsyncSession, page: PageNumber = 1) -> Template:
-        return await _users_page(db_session, page)
+    async def list_users(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, page: PageNumber = 1
+    ) -> Template:
+        shown = await _users_page(db_session, page)
+        path = request.app.route_reverse("admin_users")
+        return flash.show(request, shown, await _users_done(request, db_session), path=path)
 
     @post("/", name="admin_user_create")
     async def create_user(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
         form = await form_data(request)
         try:
-            await UserService(db_session).create(
+            created = await UserService(db_session).create(
                 username=form.get("username", "").strip(),
                 role=form.get("role", ""),
                 password=form.get("password", ""),
@@ -254,7 +287,7 @@ class UserAdminPages(Controller):
         except AppError as exc:
             form.pop("password", None)  # never sent back to the browser
             return await rerender(db_session, exc, _users_page, db_session, 1, form)
-        return redirect_to(request, "admin_users")
+        return _to_users(request, "user_added", created.id)
 
     @get("/{user_id:int}", name="admin_user")
     async def edit_user(self, db_session: AsyncSession, user_id: int) -> Template:
@@ -282,7 +315,7 @@ class UserAdminPages(Controller):
         except AppError as exc:
             return await rerender(db_session, exc, _user_page, db_session, user_id)
         if not form.get("password"):
-            return redirect_to(request, "admin_users")
+            return _to_users(request, "user_saved", user_id)
         # After a password reset, say what it did to the user's sessions and tokens.
         notice = (
             _("The password was changed: the user's sessions were ended and their API tokens revoked.")

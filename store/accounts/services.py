@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
-from store.lib import security
+from store.lib import metrics, security
 from store.lib.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed, field_error
 from store.lib.i18n import _
 from store.lib.pagination import paginate
@@ -134,10 +134,18 @@ class UserService:
             email = checked_email(email)
         except ValidationFailed as exc:
             errors.extend(_details(exc))
+        # Every refused field at once: the password, the role and region too.
+        try:
+            check_password_strength(password)
+        except ValidationFailed as exc:
+            errors.extend(_details(exc))
+        region = ""
+        try:
+            region = await self._check_role_region(role, region_code)
+        except ValidationFailed as exc:
+            errors.extend(_details(exc))
         if errors:
             raise ValidationFailed(details=errors)
-        check_password_strength(password)
-        region = await self._check_role_region(role, region_code)
         taken = Conflict(_("The username %(username)s is already taken."), username=username)
         if await self.find_by_username(username) is not None:
             raise taken
@@ -227,6 +235,7 @@ class UserService:
             self.session, username, now=m.utcnow(), max_failures=max_failures, lockout_seconds=lockout_seconds
         )
         if attempt is None:
+            metrics.login_failed(locked_out=True)
             raise TooManyRequests(_("Too many failed sign-ins. Try again in a few minutes."))
         return attempt
 
@@ -236,6 +245,7 @@ class UserService:
         user = await self.session.get(m.User, attempt.user_id) if attempt.user_id is not None else None
         ok = await security.password_matches(user.password_hash if user else None, password)
         if user is None or not ok or not user.is_active:
+            metrics.login_failed(now_locked=attempt.locks)
             raise Unauthorized(_("Wrong username or password."))
         await lockout.succeeded(self.session, attempt)
         return user

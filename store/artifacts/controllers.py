@@ -139,7 +139,9 @@ class VersionsApi(Controller):
         name="api_artifact_upload",
         summary="Upload an artifact: the request body is the file, streamed",
         description=(
-            "Send the raw bytes as the body (e.g. `curl --data-binary @file`). Query: `filename`, `kind` "
+            "Send the raw bytes as the body: on Windows `Invoke-RestMethod -Method Post -InFile file` "
+            "(PowerShell) or `curl.exe --data-binary @file` (in PowerShell plain `curl` is another "
+            "command), elsewhere `curl --data-binary @file`. Query: `filename`, `kind` "
             "(package, source, docs, api_spec), optional `sha256` (422 and nothing kept if it differs). "
             "The version is created if it does not exist. The same name with identical bytes answers 200; "
             "with different bytes 409. Honours `Idempotency-Key`."

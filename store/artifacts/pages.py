@@ -11,14 +11,15 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import lifecycle
-from store.catalog.pages import app_page
+from store.catalog.pages import app_page, done_redirect
 from store.catalog.rules import can_view_unreviewed
 from store.catalog.services import AppService
 from store.db import models as m
+from store.lib import flash
 from store.lib.errors import AppError, ValidationFailed, field_error
 from store.lib.forms import form_data, redirect_to, rerender
 from store.lib.i18n import _
@@ -26,6 +27,29 @@ from store.lib.policy import current_user, signed_in
 
 from ._web import commit_then_forget, download_response, max_upload_bytes, receive_screenshot, storage_of
 from .services import ArtifactService, ScreenshotService, VersionService
+
+# What a version's page confirms after an action (store/lib/flash.py carries the code to the page;
+# "file_uploaded" is set by static/js/upload.js once the upload API has stored the file). Codes of
+# their own: the app page's cookie (a shorter path) reaches this page too.
+DONE: dict[str, str] = {
+    "version_created": _("Version created. Upload its files below."),
+    "file_uploaded": _("File uploaded. Its SHA-256 checksum is listed below: compare it with your copy's."),
+    "file_removed": _("File removed."),
+    "version_yanked": _(
+        "Version withdrawn. It stays visible with your reason, and regions running it are alerted."
+    ),
+}
+
+
+def _version_path(request: Request[Any, Any, Any], slug: str, version: str) -> str:
+    return request.app.route_reverse("version_detail", slug=slug, version=version)
+
+
+def _done_redirect(request: Request[Any, Any, Any], slug: str, version: str, done: str) -> Response[Any]:
+    """Back to the version's page, which then says what happened (once)."""
+    response = redirect_to(request, "version_detail", slug=slug, version=version)
+    flash.remember(request, response, done, path=_version_path(request, slug, version))
+    return response
 
 
 async def app_page_section(db_session: AsyncSession, app: m.App, user: m.User | None) -> dict[str, Any]:
@@ -54,7 +78,7 @@ async def version_page(
     row = await VersionService(db_session).get(app, version, user)
     see_unreviewed = can_view_unreviewed(user, app.region_code)
     files = row.live_artifacts if see_unreviewed else row.approved_artifacts
-    return Template(
+    page = Template(
         "artifacts/version.html",
         context={
             "app": app,
@@ -74,6 +98,10 @@ async def version_page(
         },
         status_code=status_code,
     )
+    if errors is not None:  # a refused form shown again: the confirmation waits for the next view
+        return page
+    path = _version_path(request, app.slug, row.version)
+    return flash.show(request, page, flash.waiting(request, DONE), path=path)
 
 
 async def _version_form(
@@ -112,21 +140,24 @@ class ArtifactPages(Controller):
         service = ScreenshotService(db_session, storage_of(request))
         try:
             image, caption = await receive_screenshot(request, service, user, app)
-            await service.add(user, app, image, caption)
+            shot = await service.add(user, app, image, caption)
         except AppError as exc:
             return await rerender(db_session, exc, app_page, request, db_session, slug)
-        return redirect_to(request, "app_detail", slug=slug, anchor="screenshots")
+        reviewed_later = app.status in lifecycle.REVIEWED_SEPARATELY
+        pending = reviewed_later and shot.review_status != m.ReviewStatus.APPROVED
+        done = "screenshot_added_pending" if pending else "screenshot_added"
+        return done_redirect(request, slug, done, anchor="screenshots")
 
     @post("/screenshots/{screenshot_id:int}/remove", name="screenshot_remove", guards=[signed_in])
     async def remove_screenshot(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, screenshot_id: int
-    ) -> Redirect:
+    ) -> Response[Any]:
         service = ScreenshotService(db_session, storage_of(request))
         shot = await service.get(screenshot_id, current_user(request))
         app = await db_session.get(m.App, shot.app_id)
         keys = await service.remove(current_user(request), screenshot_id)
         await commit_then_forget(db_session, storage_of(request), keys)
-        return redirect_to(request, "app_detail", slug=app.slug if app else "", anchor="screenshots")
+        return done_redirect(request, app.slug if app else "", "screenshot_removed", anchor="screenshots")
 
     # ------------------------------------------------------------------ versions
 
@@ -147,9 +178,13 @@ class ArtifactPages(Controller):
             try:
                 released = date.fromisoformat(form["release_date"]) if form.get("release_date") else None
             except ValueError as exc:
-                raise ValidationFailed(
-                    details=[field_error("release_date", _("Enter a date as YYYY-MM-DD."))]
-                ) from exc
+                # With the version's own error, if it has one: the form reports all at once.
+                errors = [field_error("release_date", _("Enter a date as YYYY-MM-DD."))]
+                try:
+                    VersionService.parse(form.get("version", "").strip())
+                except ValidationFailed as bad_version:
+                    errors += bad_version.details if isinstance(bad_version.details, list) else []
+                raise ValidationFailed(details=errors) from exc
             version = await VersionService(db_session).create(
                 user,
                 app,
@@ -161,7 +196,7 @@ class ArtifactPages(Controller):
             )
         except AppError as exc:
             return await rerender(db_session, exc, _version_form, request, db_session, slug, form)
-        return redirect_to(request, "version_detail", slug=slug, version=version.version)
+        return _done_redirect(request, slug, version.version, "version_created")
 
     @get("/apps/{slug:str}/versions/{version:str}", name="version_detail")
     async def version_detail(
@@ -181,20 +216,18 @@ class ArtifactPages(Controller):
             await service.yank(user, app, await service.get(app, version, user), form.get("reason", ""))
         except AppError as exc:
             return await rerender(db_session, exc, version_page, request, db_session, slug, version)
-        return redirect_to(request, "version_detail", slug=slug, version=version)
+        return _done_redirect(request, slug, version, "version_yanked")
 
     # ------------------------------------------------------------------ files
 
     @post("/artifacts/{artifact_id:int}/remove", name="artifact_remove", guards=[signed_in])
     async def remove_artifact(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, artifact_id: int
-    ) -> Redirect:
+    ) -> Response[Any]:
         storage = storage_of(request)
         artifact, key = await ArtifactService(db_session, storage).remove(current_user(request), artifact_id)
         app = await db_session.get(m.App, artifact.version.app_id)
-        target = redirect_to(
-            request, "version_detail", slug=app.slug if app else "", version=artifact.version.version
-        )
+        target = _done_redirect(request, app.slug if app else "", artifact.version.version, "file_removed")
         await commit_then_forget(db_session, storage, [key])
         return target
 

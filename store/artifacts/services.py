@@ -23,7 +23,7 @@ from store.catalog import audit, lifecycle
 from store.catalog.rules import can_view_item, visible_items
 from store.db import models as m
 from store.db.unique import insert_unless_exists
-from store.lib import filenames, mediatypes, policy, semver
+from store.lib import filenames, mediatypes, metrics, policy, semver
 from store.lib.errors import (
     Conflict,
     NotFound,
@@ -344,6 +344,7 @@ class ArtifactService:
                 filename=plan.filename,
             ) from exc
         await versions.resubmit_if_returned(user, app, version)
+        metrics.uploaded(plan.kind, stored.size)
         audit.record(
             self.session,
             app,
@@ -373,6 +374,7 @@ class ArtifactService:
             .where(m.Artifact.id == artifact.id)
             .values(download_count=m.Artifact.download_count + 1)
         )
+        metrics.downloaded(artifact.size)
         return artifact
 
     async def remove(self, user: m.User | None, artifact_id: int) -> tuple[m.Artifact, str]:
@@ -460,6 +462,7 @@ class ScreenshotService:
         if await self._count(app) > MAX_SCREENSHOTS:
             await self._forget(base)
             raise Conflict(TOO_MANY_SCREENSHOTS, max=MAX_SCREENSHOTS)
+        metrics.uploaded("screenshot", len(image.image))
         audit.record(
             self.session, app, user, "screenshot_added", changes={"screenshot": [None, shot.caption or base]}
         )

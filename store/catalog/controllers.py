@@ -12,17 +12,18 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.types import MAX_QUERY_CHARS
 from store.db import models as m
+from store.lib.httpcache import anonymous_cache
 from store.lib.idempotency import idempotent
 from store.lib.pagination import PageNumber, items_per_page
 from store.lib.policy import current_user, requires, signed_in
 
 from . import listing
 from . import schemas as s
+from .cache import catalog_cache
 from .services import AppFilters, AppService
 
 StatusFilter = Literal["published", "deprecated", "draft", "submitted", "all_mine"]
@@ -50,12 +51,14 @@ async def _public_apps(
 ) -> s.AppPageOut:
     """Published apps as the search service finds them (newest first without a query), each
     shown as before. The index also holds deprecated apps, which this list has always left out
-    (``status=deprecated`` lists them): they are excluded by id, as they are few."""
-    deprecated = await db_session.scalars(select(m.App.id).where(m.App.status == m.AppStatus.DEPRECATED))
+    (``status=deprecated`` lists them): they are excluded by id, as they are few (their list, and
+    the regions a filter is checked against, are kept a few seconds: catalog/cache.py)."""
+    cache = catalog_cache(request)
+    places = await cache.places(db_session) if filters.get("region") else None
     query = await listing.checked_query(
-        db_session, q=q, sort=None if q else "newest", page=page, per_page=per_page, **filters
+        db_session, q=q, sort=None if q else "newest", page=page, per_page=per_page, places=places, **filters
     )
-    query = replace(query, exclude_ids=tuple(deprecated))
+    query = replace(query, exclude_ids=await cache.deprecated_ids(db_session))
     result = await listing.search_page(listing.search_service(request), db_session, query)
     apps = await listing.apps_for(db_session, result.hits)
     return s.AppPageOut(
@@ -70,7 +73,13 @@ class AppsApi(Controller):
     path = "/api/v1/apps"
     tags = ["apps"]
 
-    @get("/", name="api_app_list", summary="Published apps (or your region's drafts), filtered and paginated")
+    # Visitors who are not signed in get kept copies, with ETags (store/lib/httpcache.py).
+    @get(
+        "/",
+        name="api_app_list",
+        summary="Published apps (or your region's drafts), filtered and paginated",
+        middleware=[anonymous_cache],
+    )
     async def list_apps(
         self,
         request: Request[Any, Any, Any],
@@ -132,7 +141,12 @@ class AppsApi(Controller):
         user = current_user(request)
         return await app_out(service, await service.create(user, data.sent()), user)
 
-    @get("/{slug:str}", name="api_app_detail", summary="One app with its metadata")
+    @get(
+        "/{slug:str}",
+        name="api_app_detail",
+        summary="One app with its metadata",
+        middleware=[anonymous_cache],
+    )
     async def get_app(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> s.AppOut:
         service = AppService(db_session)
         user = current_user(request)

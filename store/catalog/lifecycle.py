@@ -18,7 +18,9 @@ the publisher's region and provincial staff. Removing a file that was never appr
 
 from __future__ import annotations
 
-from store.db.models import AppStatus, ReviewStatus
+from sqlalchemy import ColumnElement
+
+from store.db.models import App, AppStatus, ReviewStatus
 from store.lib.errors import ValidationFailed, field_error
 from store.lib.i18n import _
 
@@ -60,6 +62,12 @@ def checked_decision(decision: str, comment: str) -> tuple[str, str]:
     if decision == "return" and not comment:
         raise ValidationFailed(details=[field_error("comment", _("Say what the publisher should change."))])
     return decision, comment
+
+
+def returned_draft() -> ColumnElement[bool]:
+    """An app that a reviewer returned and that waits for its publisher: a draft with the
+    reviewer's comment (a new draft has none; a return always has one, see checked_decision)."""
+    return (App.status == AppStatus.DRAFT) & (App.review_comment != "")
 
 
 def next_status(status: str, action: str) -> str | None:

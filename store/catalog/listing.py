@@ -12,7 +12,7 @@ page sections, because the features that build on search sit above the catalog.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -64,10 +64,13 @@ async def checked_query(
     sort: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    places: Container[str] | None = None,
     **filters: str | None,
 ) -> SearchQuery:
     """The search a request asked for, each value checked against the real code lists (the
     catalog's vocabularies, the regions in the database); blank values mean "no filter".
+    ``places``: the codes of every city and district, when the caller has them at hand
+    (``catalog.cache``); otherwise the region is looked up.
 
     Raises:
         BadRequest: naming the first parameter whose value is unknown or too long.
@@ -95,9 +98,12 @@ async def checked_query(
         raise _refused("tag", _("A tag may be at most %(max)s characters."), max=MAX_TAG_CHARS)
     region = values.get("region")
     if region is not None:
-        known = await session.scalar(
-            select(m.Region.code).where(m.Region.code == region, m.Region.level.in_(REGION_LEVELS))
-        )
+        if places is not None:
+            known = region if region in places else None
+        else:
+            known = await session.scalar(
+                select(m.Region.code).where(m.Region.code == region, m.Region.level.in_(REGION_LEVELS))
+            )
         if known is None:
             raise _refused(
                 "region",

@@ -25,14 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.types import SORTS, SearchQuery
 from store.db import models as m
-from store.lib.errors import AppError
+from store.lib import flash
+from store.lib.errors import AppError, ValidationFailed, field_error
 from store.lib.forms import form_data, redirect_to, rerender
+from store.lib.httpcache import anonymous_cache
+from store.lib.i18n import _
 from store.lib.pagination import Page, PageNumber, items_per_page
 from store.lib.policy import authorize, current_user, requires, signed_in
 from store.lib.templating import is_htmx
 
-from . import constants, facets, lifecycle, listing, rules
-from .forms import app_data_from_form, form_values
+from . import audit, constants, facets, lifecycle, listing, rules
+from .cache import catalog_cache
+from .forms import app_data_from_form, errors_per_field, form_errors_by_field, form_values, new_app_values
 from .services import AppFilters, AppService
 
 AppPageSection = Callable[[AsyncSession, m.App, m.User | None], Awaitable[dict[str, Any]]]
@@ -45,6 +49,38 @@ POPULAR = 6  # apps shown when a search finds nothing: the most reused
 
 
 CHECKBOX_GROUPS = ("deployment_modes", "integrations", "xc_cpus", "xc_os", "xc_databases")
+
+# What the app page confirms after an action (store/lib/flash.py carries the code to the page).
+DONE: dict[str, str] = {
+    "created": _("Draft saved. Add a version with a file, then submit the app for review."),
+    "saved": _("Changes saved."),
+    "saved_live": _("Changes saved. They are public at once, and the provincial reviewer sees what changed."),
+    "unchanged": _("Nothing was changed."),
+    "submitted": _("Submitted for review. A provincial reviewer approves it or returns it with comments."),
+    "deprecated": _("The app is deprecated: it has left the catalog."),
+    # Set by other features' actions that lead back to the app page (artifacts, review).
+    "screenshot_added": _("Screenshot added."),
+    "screenshot_added_pending": _(
+        "Screenshot added. The public sees it once a provincial reviewer approves it."
+    ),
+    "screenshot_removed": _("Screenshot removed."),
+    "screenshot_approved": _("Screenshot approved: the public sees it now."),
+    "screenshot_returned": _("Screenshot returned to the publisher with your comment."),
+}
+# The review queue's codes after a decision on an app (its table is store/review/pages.py's).
+REVIEW_DONE = {"approve": "app_approved", "return": "app_returned"}
+# Approving publishes at once: the decision form asks for a ticked box (catalog and version pages).
+CONFIRM_APPROVAL = _("Tick the box to confirm that you have checked everything above before approving.")
+
+
+def done_redirect(
+    request: Request[Any, Any, Any], slug: str, done: str, *, anchor: str = ""
+) -> Response[Any]:
+    """Back to the app's page, which then says what happened (once); ``done`` is a key of DONE."""
+    assert done in DONE, done
+    response = redirect_to(request, "app_detail", slug=slug, anchor=anchor)
+    flash.remember(request, response, done, path=request.app.route_reverse("app_detail", slug=slug))
+    return response
 
 
 async def _multi(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
@@ -98,7 +134,11 @@ async def app_page(
     sections: Sequence[AppPageSection] = request.app.state.get(APP_PAGE_SECTIONS, ())
     for section in sections:
         context.update(await section(db_session, app, user))
-    return Template("catalog/detail.html", context=context, status_code=status_code)
+    page = Template("catalog/detail.html", context=context, status_code=status_code)
+    if errors is not None:  # a refused form shown again: the confirmation waits for the next view
+        return page
+    path = request.app.route_reverse("app_detail", slug=app.slug)
+    return flash.show(request, page, flash.waiting(request, DONE), path=path)
 
 
 async def _app_form(
@@ -110,15 +150,21 @@ async def _app_form(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    """The app form: empty for a new app (``slug`` None) or filled in from the app; ``values``
-    are what was posted when a refused form is shown again."""
-    app = await AppService(db_session).get(slug, current_user(request)) if slug else None
+    """The app form: for a new app (``slug`` None) with what the store knows of the publisher,
+    or filled in from the app; ``values`` are what was posted when a refused form is shown again,
+    ``errors`` come under the form's field names."""
+    user = current_user(request)
+    app = await AppService(db_session).get(slug, user) if slug else None
+    if values is None:
+        values = form_values(app) if app else await new_app_values(db_session, user)
+    field_errors = form_errors_by_field(errors or {}, values)
     return Template(
         "catalog/form.html",
         context={
             "app": app,
-            "values": form_values(app) if values is None else values,
-            "errors": errors or {},
+            "values": values,
+            "errors": field_errors,
+            "errors_per_field": errors_per_field(field_errors),
             **_choices(),
         },
         status_code=status_code,
@@ -128,7 +174,8 @@ async def _app_form(
 class CatalogPages(Controller):
     include_in_schema = False
 
-    @get("/apps", name="catalog")
+    # Visitors who are not signed in get kept copies, with ETags (store/lib/httpcache.py).
+    @get("/apps", name="catalog", middleware=[anonymous_cache])
     async def catalog(
         self,
         request: Request[Any, Any, Any],
@@ -139,19 +186,17 @@ class CatalogPages(Controller):
         """The catalog is the search page: the query, its filters and sort in the URL, facet
         counts beside each filter, and help when nothing matches."""
         params = {k: (request.query_params.get(k) or "").strip() or None for k in SEARCH_KEYS}
-        query = await listing.checked_query(db_session, page=page, per_page=per_page, **params)
+        # The cities and districts change seldom: kept a few seconds (catalog/cache.py).
+        places = await catalog_cache(request).places(db_session)
+        query = await listing.checked_query(db_session, page=page, per_page=per_page, places=places, **params)
         search = listing.search_service(request)
         result = await listing.search_page(search, db_session, query)
         popular: list[listing.Listed] = []
         if not result.total:
             top = await search.search(db_session, SearchQuery(sort="reuse", per_page=POPULAR))
             popular = await listing.listed(db_session, top.hits)
-        cities = list(
-            await db_session.scalars(
-                select(m.Region).where(m.Region.level == m.RegionLevel.CITY).order_by(m.Region.code)
-            )
-        )
-        region = await db_session.get(m.Region, query.region) if query.region else None
+        cities = [place for place in places.values() if place.level == m.RegionLevel.CITY]
+        region = places.get(query.region) if query.region else None
         context = {
             "result": result,
             "items": await listing.listed(db_session, result.hits),
@@ -179,8 +224,21 @@ class CatalogPages(Controller):
         # the catalog does not import adoptions).
         rows = await db_session.execute(m.live_adoption_counts_query([a.id for a in found.items]))
         live: dict[int, int] = {app_id: count for app_id, count in rows}
+        # Drafts a reviewer returned come first, with the comment (the header counts them).
+        returned = await db_session.scalars(
+            select(m.App)
+            .where(rules.own_apps(current_user(request)), lifecycle.returned_draft())
+            .order_by(m.App.updated_at.desc(), m.App.id.desc())
+            .limit(50)
+        )
         return Template(
-            "catalog/mine.html", context={"apps": found.items, "page": Page.of(found), "live_counts": live}
+            "catalog/mine.html",
+            context={
+                "apps": found.items,
+                "page": Page.of(found),
+                "live_counts": live,
+                "returned": list(returned),
+            },
         )
 
     # ------------------------------------------------------------------ create / edit
@@ -199,7 +257,7 @@ class CatalogPages(Controller):
             )
         except AppError as exc:
             return await rerender(db_session, exc, _app_form, request, db_session, None, {**form, **multi})
-        return redirect_to(request, "app_detail", slug=app.slug)
+        return done_redirect(request, app.slug, "created")
 
     @get("/apps/{slug:str}/edit", name="app_edit", guards=[signed_in])
     async def edit_form(
@@ -216,15 +274,18 @@ class CatalogPages(Controller):
         app = await service.get(slug, user)
         form = await form_data(request)
         multi = await _multi(request)
+        before = audit.snapshot(app)
         try:
             await service.update(user, app, app_data_from_form(form, multi, creating=False))
         except AppError as exc:
             return await rerender(db_session, exc, _app_form, request, db_session, slug, {**form, **multi})
-        return redirect_to(request, "app_detail", slug=slug)
+        if audit.snapshot(app) == before:
+            return done_redirect(request, slug, "unchanged")
+        return done_redirect(request, slug, "saved_live" if app.status == m.AppStatus.PUBLISHED else "saved")
 
     # ------------------------------------------------------------------ app page and actions
 
-    @get("/apps/{slug:str}", name="app_detail")
+    @get("/apps/{slug:str}", name="app_detail", middleware=[anonymous_cache])
     async def detail(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> Template:
         return await app_page(request, db_session, slug)
 
@@ -235,21 +296,30 @@ class CatalogPages(Controller):
         user = current_user(request)
         app = await service.get(slug, user)
         form = await form_data(request)
+        decision = form.get("decision", "")
         try:
             if action == "submit":
                 await service.submit(user, app)
             elif action == "review":
-                await service.review(user, app, form.get("decision", ""), form.get("comment", ""))
+                # Approving publishes at once: the page asks for the box "checked above" to be
+                # ticked (the browser asks too, with JavaScript). The API takes the decision as sent.
+                if decision == "approve" and form.get("confirm") != "yes":
+                    raise ValidationFailed(details=[field_error("confirm", CONFIRM_APPROVAL)])
+                await service.review(user, app, decision, form.get("comment", ""))
             else:
                 await service.deprecate(
                     user, app, form.get("reason", ""), form.get("successor", "").strip() or None
                 )
         except AppError as exc:
             return await rerender(db_session, exc, app_page, request, db_session, slug)
-        # After a decision the reviewer goes back to the queue (a page of the review feature).
+        # After a decision the reviewer goes back to the queue (a page of the review feature),
+        # which names the app and what happened to it.
         if action == "review":
-            return redirect_to(request, "review_queue")
-        return redirect_to(request, "app_detail", slug=slug)
+            response = redirect_to(request, "review_queue")
+            queue = request.app.route_reverse("review_queue")
+            flash.remember(request, response, REVIEW_DONE[decision], path=queue, about=app.id)
+            return response
+        return done_redirect(request, slug, "submitted" if action == "submit" else "deprecated")
 
     @get("/apps/{slug:str}/submit", name="app_submit_confirm", guards=[signed_in])
     async def submit_confirm(

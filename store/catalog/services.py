@@ -11,12 +11,14 @@ from advanced_alchemy.service import OffsetPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from store.db import models as m
 from store.lib import policy
 from store.lib.errors import Conflict, NotFound, ValidationFailed, field_error
 from store.lib.i18n import _, gettext
 from store.lib.pagination import paginate
+from store.notifications import fanout
 
 from . import audit, lifecycle, rules
 from .labels import label
@@ -166,6 +168,9 @@ class AppService:
             )
             .order_by(m.Version.sort_key.desc())
             .limit(1)
+            # Callers want its number (the API, the page's "latest" badge), not its files: one
+            # statement fewer per app page and API answer. Reading them anyway fails loudly.
+            .options(raiseload(m.Version.artifacts))
         )
 
     # ------------------------------------------------------------------ writing
@@ -269,6 +274,10 @@ class AppService:
             changes={"status": [old_status, app.status]},
             comment=comment,
         )
+        # The publisher's staff hear of the decision in their inbox, in the same transaction.
+        kind = m.NotificationKind.APP_APPROVED if decision == "approve" else m.NotificationKind.APP_RETURNED
+        params = {"app": app.name, "app_slug": app.slug, "comment": comment}
+        await self.session.execute(fanout.for_region(app.region_code, kind, app_id=app.id, params=params))
         await self.session.flush()
         return app
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from store.db import models as m
+from store.lib.amounts import AMOUNT_HELP, AmountError, parse_amount
 from store.lib.errors import ValidationFailed, field_error
 from store.lib.i18n import _
 
@@ -72,13 +73,32 @@ def _check_url(errors: _Errors, field: str, value: str) -> None:
         errors.add(field, _("Enter a full web address starting with http:// or https://."))
 
 
-def _check_money(errors: _Errors, field: str, value: Decimal | None) -> None:
+def _money(errors: _Errors, field: str, value: Decimal | str | None) -> Decimal | None:
+    """The amount to store. The API sends numbers; a form sends what was typed ("8万",
+    "100,000"), read by ``store.lib.amounts``."""
+    if isinstance(value, str):
+        try:
+            value = parse_amount(value)
+        except AmountError:
+            errors.add(field, AMOUNT_HELP)
+            return None
     if value is None:
-        return
+        return None
     if not value.is_finite() or value < 0 or value > MAX_PRICE:
         errors.add(field, _("Enter an amount in yuan between 0 and 1,000,000,000."))
     elif value.as_tuple().exponent < -2:  # type: ignore[operator]
         errors.add(field, _("Use at most two decimal places (fen)."))
+    return value
+
+
+def _fen(value: Decimal | None) -> Decimal | None:
+    """A valid price as its column keeps it (two decimals): 80000 typed again over a stored
+    80000.00 is no change in the app's history. Refused values are left alone."""
+    if value is None or not value.is_finite() or not 0 <= value <= MAX_PRICE:
+        return value
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        return value
+    return value.quantize(Decimal("0.01"))
 
 
 def clean_app(data: dict[str, Any], *, current: m.App | None) -> dict[str, Any]:
@@ -162,8 +182,7 @@ def clean_app(data: dict[str, Any], *, current: m.App | None) -> dict[str, Any]:
 
     for key in ("price_yuan", "deployment_fee_yuan"):
         if key in data:
-            _check_money(errors, key, data[key])
-            out[key] = data[key]
+            out[key] = _fen(_money(errors, key, data[key]))
     offering = out.get("offering", current.offering if current else None)
     price = out.get("price_yuan", current.price_yuan if current else None)
     if (license_type == m.LicenseType.PAID or offering == m.Offering.NEGOTIATED) and price is None:
@@ -178,13 +197,16 @@ def clean_app(data: dict[str, Any], *, current: m.App | None) -> dict[str, Any]:
                 else {"description": ref.description, "amount_yuan": ref.amount_yuan, "year": ref.year}
             )
             description = str(ref_dict.get("description", "")).strip()
-            amount = ref_dict.get("amount_yuan")
             year = ref_dict.get("year")
             field = f"reference_prices[{index}]"
             if not description:
                 errors.add(field, _("Describe the deal (who, what)."))
-            _check_money(errors, field, amount if isinstance(amount, Decimal) else Decimal(str(amount)))
-            if year is not None and not 2000 <= int(year) <= 2100:
+            raw = ref_dict.get("amount_yuan")
+            amount = _money(errors, field, raw if isinstance(raw, Decimal | str) or raw is None else str(raw))
+            if amount is None and not (isinstance(raw, str) and raw.strip()):
+                errors.add(field, _("Write each deal as: description | amount in yuan | year."))
+            # A form sends the year as typed; what is not a whole number is not a year.
+            if year is not None and (not isinstance(year, int) or not 2000 <= year <= 2100):
                 errors.add(field, _("The year must be between 2000 and 2100."))
             prices.append({"description": description, "amount_yuan": str(amount), "year": year})
         if len(data["reference_prices"]) > c.MAX_REFERENCE_PRICES:

@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.types import MAX_PER_PAGE, MAX_QUERY_CHARS
 from store.catalog import listing
+from store.catalog.cache import catalog_cache
 from store.lib.errors import BadRequest, field_error
+from store.lib.httpcache import anonymous_cache
 from store.lib.i18n import _
 from store.lib.pagination import PageNumber, items_per_page
 
@@ -66,10 +68,12 @@ class SearchApi(Controller):
     path = "/api/v1/search"
     tags = ["search"]
 
+    # Visitors who are not signed in get kept copies, with ETags (store/lib/httpcache.py).
     @get(
         "/",
         name="api_search",
         summary="Search the published apps, with filters, facet counts and highlighted matches",
+        middleware=[anonymous_cache],
     )
     async def search(
         self,
@@ -90,8 +94,11 @@ class SearchApi(Controller):
         """Published apps (and deprecated ones, marked) matching the words and every filter, with
         how many match each filter value. No words list the filtered apps. ``name_html`` and
         ``summary_html`` mark the matches with ``<mark>``, everything else escaped."""
+        # A region filter is checked against the cities and districts kept a few seconds.
+        places = await catalog_cache(request).places(db_session) if region else None
         query = await listing.checked_query(
             db_session,
+            places=places,
             q=q,
             sort=sort,
             page=page,
@@ -107,7 +114,12 @@ class SearchApi(Controller):
         result = await listing.search_page(search_service(request), db_session, query)
         return s.SearchOut.of(result, hits_out(request, result.hits))
 
-    @get("/suggest", name="api_search_suggest", summary="Type-ahead: up to 8 apps for what was typed so far")
+    @get(
+        "/suggest",
+        name="api_search_suggest",
+        summary="Type-ahead: up to 8 apps for what was typed so far",
+        middleware=[anonymous_cache],
+    )
     async def suggest(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, q: Query = None
     ) -> list[s.SuggestionOut]:

@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.types import MAX_QUERY_CHARS
 from store.catalog.listing import highlighted
+from store.lib.httpcache import anonymous_cache
 
 from .services import search_service
 
 SUGGESTIONS = 8
 
 
-@get("/search/suggest", name="search_suggest", include_in_schema=False)
+# Visitors who are not signed in get kept copies, with ETags (store/lib/httpcache.py).
+@get("/search/suggest", name="search_suggest", include_in_schema=False, middleware=[anonymous_cache])
 async def suggestions(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,

@@ -28,6 +28,7 @@ from store.catalog.pages import AppPageSection
 from store.catalog.services import AppService
 from store.db import models as m
 from store.lib import policy
+from store.lib.httpcache import anonymous_cache
 from store.lib.policy import current_user, signed_in
 from store.lib.templating import is_htmx
 
@@ -55,7 +56,8 @@ def app_page_section(search: Search) -> AppPageSection:
 class DiscoveryPages(Controller):
     include_in_schema = False
 
-    @get("/apps/{slug:str}/similar", name="app_similar")
+    # Visitors who are not signed in get kept copies, with ETags (store/lib/httpcache.py).
+    @get("/apps/{slug:str}/similar", name="app_similar", middleware=[anonymous_cache])
     async def similar(self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str) -> Template:
         """Apps similar to this one: the app page's fragment (empty when there are none), or a
         page of its own without htmx."""

@@ -7,8 +7,11 @@ Nobody gets a stack trace.
 from __future__ import annotations
 
 import logging
+import socket
+import sqlite3
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -17,7 +20,9 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy import exc as sa_exc
 
+from . import requestid
 from .i18n import _, gettext
 
 logger = logging.getLogger("store.errors")
@@ -29,6 +34,8 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
     default_message = _("The request could not be processed.")
+    #: response headers that go with this error (e.g. Retry-After)
+    headers: dict[str, str] = {}
 
     def __init__(
         self,
@@ -121,6 +128,15 @@ class IdempotencyKeyReused(AppError):
     default_message = _("This key was already used for a different request.")
 
 
+class RequestTimeout(AppError):
+    """The request body stopped arriving (store/lib/deadlines.py); the connection is closed."""
+
+    status_code = 408
+    code = "request_timeout"
+    default_message = _("The request body stopped arriving before it was complete. Please send it again.")
+    headers = {"Connection": "close"}
+
+
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported_media_type"
@@ -137,6 +153,15 @@ class ServiceUnavailable(AppError):
     status_code = 503
     code = "service_unavailable"
     default_message = _("A service the store depends on is unavailable. Please try again later.")
+    headers = {"Retry-After": "5"}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached, or has no connection free, right now (``is_unavailable``).
+    Nothing was written: the transaction the request was in never committed."""
+
+    code = "database_unavailable"
+    default_message = _("The database is unavailable at the moment. Please try again in a few seconds.")
 
 
 class OtherHttpError(AppError):
@@ -163,7 +188,8 @@ def field_error(field: str, message: str, **params: Any) -> dict[str, str]:
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    if request.url.path.startswith("/api/") or request.url.path == "/health":
+    path = request.url.path
+    if path.startswith(("/api/", "/health/")) or path == "/health":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -185,9 +211,55 @@ _BY_STATUS: dict[int, type[AppError]] = {
 }
 
 
+# asyncpg's errors that mean the server is gone, going or refusing connections: a lost or
+# refused connection (class 08), a shutdown or restart (57P01-57P03), too many clients (53300).
+_PG_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    # what asyncpg raises for a connection the server closed between two statements
+    asyncpg.ConnectionDoesNotExistError,
+)
+# Said by asyncpg on a connection whose server went away while it was in use.
+_LOST_CONNECTION_WORDS = ("connection is closed", "connection was closed", "cannot switch to state")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or has no connection free now (it
+    may be restarting), rather than that the request or the code is wrong. Follows what
+    SQLAlchemy wrapped (``orig``) and what an error was raised from (``__cause__``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.TimeoutError):  # every pooled connection in use
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        # Opening a connection: refused, reset, a name that does not resolve, asyncpg's timeout.
+        if isinstance(current, ConnectionError | socket.gaierror | TimeoutError):
+            return True
+        if isinstance(current, _PG_UNAVAILABLE):
+            return True
+        if isinstance(current, asyncpg.InterfaceError | asyncpg.InternalClientError) and any(
+            words in str(current) for words in _LOST_CONNECTION_WORDS
+        ):
+            return True
+        # SQLite: another process held the write lock longer than the busy timeout (30 s).
+        if isinstance(current, sqlite3.OperationalError) and "database is locked" in str(current):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 def _as_app_error(exc: Exception) -> AppError:
     if isinstance(exc, AppError):
         return exc
+    if is_unavailable(exc):
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return DatabaseUnavailable()
     if isinstance(exc, ValidationException):
         details = [
             {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
@@ -206,18 +278,17 @@ def _as_app_error(exc: Exception) -> AppError:
     return InternalError()
 
 
-def _describe(exc: Exception) -> tuple[int, str, str, Any]:
-    error = _as_app_error(exc)
-    return error.status_code, error.code, error.translated(), error.details
-
-
 def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    status, code, message, details = _describe(exc)
+    error = _as_app_error(exc)
+    status, code, message, details = error.status_code, error.code, error.translated(), error.details
+    # The id the answer carries as X-Request-ID (store/lib/observe.py): a user quotes it to support.
+    request_id = requestid.of_scope(request.scope)
     if wants_json(request):
         return Response(
-            {"error": {"code": code, "message": message, "details": details}},
+            {"error": {"code": code, "message": message, "details": details, "request_id": request_id}},
             status_code=status,
             media_type="application/json",
+            headers=dict(error.headers),
         )
     if status == 401 and request.method == "GET":
         # A page that needs a signed-in user sends the browser to sign in, then back (with the
@@ -227,6 +298,13 @@ def exception_handler(request: Request[Any, Any, Any], exc: Exception) -> Respon
         return Redirect(path=request.app.route_reverse("login"), query_params={"next": here})
     return Template(
         template_name="error.html",
-        context={"status": status, "code": code, "message": message, "details": details},
+        context={
+            "status": status,
+            "code": code,
+            "message": message,
+            "details": details,
+            "request_id": request_id,
+        },
         status_code=status,
+        headers=dict(error.headers),
     )

@@ -1,16 +1,19 @@
-"""Small helpers for server-rendered forms: read a urlencoded body, turn errors into per-field text,
-show a refused form again, and redirect to a named route after a form post succeeded."""
+"""Small helpers for server-rendered forms: read a urlencoded body, turn errors into per-field text
+and into the summary at the top of a refused form, show a refused form again, and redirect to a
+named route after a form post succeeded."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from litestar import Request, Response
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import AppError
+from .i18n import _, gettext
 
 PageResponse = TypeVar("PageResponse", bound=Response[Any])
 
@@ -28,14 +31,63 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def form_errors(exc: AppError) -> dict[str, str]:
-    """Map an error to ``{field: message}``; errors without a field go under ``"__all__"``."""
-    errors: dict[str, str] = {}
+    """Map an error to ``{field: message}``; errors without a field go under ``"__all__"``.
+
+    Every error is kept: two about one field (too long, and not an e-mail address) are joined,
+    so a form shows at once all that is wrong with it.
+    """
+    messages: dict[str, list[str]] = {}
     details = exc.details if isinstance(exc.details, list) else []
     for item in details:
-        errors.setdefault(str(item.get("field") or "__all__"), str(item.get("message", "")))
+        found = messages.setdefault(str(item.get("field") or "__all__"), [])
+        message = str(item.get("message", ""))
+        if message and message not in found:
+            found.append(message)
+    errors = {field: " ".join(found) for field, found in messages.items()}
     if not errors:
         errors["__all__"] = exc.translated()
     return errors
+
+
+class SummaryItem(NamedTuple):
+    """One line of a refused form's summary: ``href`` leads to the field, ``text`` says what to fix."""
+
+    href: str
+    text: str
+
+
+_INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>\d+)\]")
+
+
+def field_anchor(name: str) -> str:
+    """The id of a form field in the page ("field-contact_name"), which the summary links to."""
+    return "field-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def error_summary(errors: Mapping[str, str], labels: Mapping[str, str] | None = None) -> list[SummaryItem]:
+    """The field errors of a refused form, in the form's order, each as a link to its field
+    with the field's label: what the banner at the top of a form lists.
+
+    ``labels`` maps field names to their labels in the form's order. An error of one line of a
+    list ("reference_prices[2]") is named by the list's label and the line's number, and links to
+    the list; a field the labels do not name shows its message alone: the summary never shows a
+    field's internal name. ``"__all__"`` (an error of the whole form) is not a field's.
+    """
+    labels = labels or {}
+    order = {name: position for position, name in enumerate(labels)}
+    items: list[tuple[int, int, SummaryItem]] = []
+    for key, message in errors.items():
+        if key == "__all__" or not message:
+            continue
+        indexed = _INDEXED.match(key)
+        name = indexed.group("name") if indexed else key
+        line = int(indexed.group("index")) if indexed else -1
+        label = labels.get(name)
+        if label and indexed:
+            label = gettext(_("%(label)s, line %(number)s"), label=label, number=line + 1)
+        text = gettext(_("%(label)s: %(error)s"), label=label, error=message) if label else message
+        items.append((order.get(name, len(order)), line, SummaryItem("#" + field_anchor(name), text)))
+    return [item for *_position, item in sorted(items, key=lambda entry: entry[:2])]
 
 
 async def rerender(

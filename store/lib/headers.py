@@ -77,7 +77,9 @@ class SecurityHeaders:
         for name, value in self.common.items():
             if name not in headers:
                 headers[name] = value
-        if "Content-Security-Policy" not in headers:
+        # A 304 carries no policy: the browser applies its headers to the copy it kept (a page),
+        # and with no content type the non-page policy would strip that page of its style.
+        if "Content-Security-Policy" not in headers and message.get("status") != 304:
             html = headers.get("content-type", "").lower().startswith("text/html")
             headers["Content-Security-Policy"] = PAGE_POLICY if html else OTHER_POLICY
         if _private(scope, headers) and "Cache-Control" not in headers:

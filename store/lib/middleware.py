@@ -52,7 +52,8 @@ def _signed(token: str, secret_key: str) -> bool:
 
 class RequestContextMiddleware(ASGIMiddleware):
     scopes = ("http",)  # type: ignore[assignment]
-    exclude_path_pattern = ("^/static/", "^/favicon\\.ico$")
+    # /metrics has a Bearer token of its own (store/site/metrics.py), which is not an API token.
+    exclude_path_pattern = ("^/static/", "^/favicon\\.ico$", "^/metrics$")
 
     def __init__(self, authenticate: Authenticate) -> None:
         self.authenticate = authenticate

@@ -21,7 +21,8 @@ from markupsafe import Markup
 
 from store.db import models as m
 
-from . import i18n, markdown, policy
+from . import checksums, i18n, markdown, money, policy
+from .forms import error_summary, field_anchor
 from .labels import LabelBook, LabelGroups
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -50,6 +51,23 @@ UNREAD_COUNT = "unread_notifications"
 def unread_count(context: Any) -> int:
     """The header's badge: the signed-in user's unread notifications (0 when not counted)."""
     value = _request(context).scope.get("state", {}).get(UNREAD_COUNT, 0)
+    return value if isinstance(value, int) else 0
+
+
+# What else waits for the signed-in user, counted the same way for the header's badges: the
+# application state holds the counter under HEADER_COUNTER (``create_app`` puts the review
+# feature's there: ``(session, user) -> {name: count}``), and the request's authentication puts
+# its answer in the request state under HEADER_COUNTS.
+HEADER_COUNTER = "header_counter"
+HEADER_COUNTS = "header_counts"
+
+
+@pass_context
+def waiting_count(context: Any, name: str) -> int:
+    """A header badge's number: ``"review_queue"`` for reviewers, ``"returned_apps"`` for city
+    staff (0 when not counted)."""
+    counts = _request(context).scope.get("state", {}).get(HEADER_COUNTS) or {}
+    value = counts.get(name, 0) if isinstance(counts, dict) else 0
     return value if isinstance(value, int) else 0
 
 
@@ -84,9 +102,12 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
-def build_environment(labels: Iterable[LabelGroups] = ()) -> Environment:
+def build_environment(labels: Iterable[LabelGroups] = (), *, auto_reload: bool = True) -> Environment:
+    """``auto_reload=False`` (production): each template is compiled once and then never checked
+    against its file again; otherwise every render stats the file of each template it uses."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
+        auto_reload=auto_reload,
         autoescape=select_autoescape(["html", "xml"], default=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -100,12 +121,18 @@ def build_environment(labels: Iterable[LabelGroups] = ()) -> Environment:
     env.filters["markdown"] = lambda text: Markup(markdown.render(text))  # noqa: S704 - sanitized by nh3
     env.filters["human_size"] = human_size
     env.filters["local_time"] = local_time
+    env.filters["yuan"] = money.yuan  # amounts in 元; one format on every page (money.py)
+    env.filters["wan"] = money.wan  # amounts stored in 万元 (savings)
     env.globals.update(
         label=LabelBook(*labels),
         current_user=current_user,
         can=can,
         url_with=url_with,
         unread_count=unread_count,
+        verify_commands=checksums.verify_commands,
+        waiting_count=waiting_count,
+        error_summary=error_summary,
+        field_anchor=field_anchor,
         LOCALES=i18n.LOCALES,
         HTML_LANG=i18n.HTML_LANG,
         current_locale=i18n.current_locale.get,
@@ -114,8 +141,8 @@ def build_environment(labels: Iterable[LabelGroups] = ()) -> Environment:
     return env
 
 
-def template_engine(labels: Iterable[LabelGroups] = ()) -> JinjaTemplateEngine:
-    return JinjaTemplateEngine.from_environment(build_environment(labels))
+def template_engine(labels: Iterable[LabelGroups] = (), *, auto_reload: bool = True) -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(build_environment(labels, auto_reload=auto_reload))
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:

@@ -11,7 +11,10 @@ Params written by each kind (the writers are the adoption services and ``adoptio
   region), ``comment`` (the step's comment, or "");
 - ``version_yanked``: ``app``, ``app_slug``, ``region``, ``version`` (the version run), ``reason``;
 - ``security_release``: ``app``, ``app_slug``, ``region``, ``version`` (run), ``fixed_in`` (new);
-- ``reconfirm_due`` and ``adoption_stale``: ``app``, ``app_slug``, ``region``, ``due_on`` (ISO date).
+- ``reconfirm_due`` and ``adoption_stale``: ``app``, ``app_slug``, ``region``, ``due_on`` (ISO date);
+- review decisions (``app_approved``, ``app_returned``, ``version_approved``, ``version_returned``,
+  written by the catalog and review services): ``app``, ``app_slug``, ``comment``, and ``version``
+  for a version.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ TEXTS: dict[str, str] = {
     K.SECURITY_RELEASE: _(
         "%(app)s %(fixed_in)s fixes a security problem; %(region)s runs %(version)s. Please upgrade."
     ),
+    K.APP_APPROVED: _("The provincial reviewer approved %(app)s: it is published in the catalog."),
+    K.APP_RETURNED: _(
+        "The provincial reviewer returned %(app)s. Make the changes asked for, then submit it again."
+    ),
+    K.VERSION_APPROVED: _("The provincial reviewer approved version %(version)s of %(app)s: it is public."),
+    K.VERSION_RETURNED: _(
+        "The provincial reviewer returned version %(version)s of %(app)s. "
+        "Upload a corrected file or withdraw the version."
+    ),
 }
 OTHER_TEXT = _("A notification about %(app)s.")
 
@@ -63,6 +75,10 @@ TITLES: dict[str, str] = {
     K.ADOPTION_STALE: _("Adoption marked stale: %(app)s"),
     K.VERSION_YANKED: _("Version withdrawn: %(app)s %(version)s"),
     K.SECURITY_RELEASE: _("Security release: %(app)s %(fixed_in)s"),
+    K.APP_APPROVED: _("Approved and published: %(app)s"),
+    K.APP_RETURNED: _("Returned with comments: %(app)s"),
+    K.VERSION_APPROVED: _("Version approved: %(app)s %(version)s"),
+    K.VERSION_RETURNED: _("Version returned with comments: %(app)s %(version)s"),
 }
 OTHER_TITLE = _("Notification: %(app)s")
 

@@ -10,11 +10,16 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
+from store.lib import flash
 from store.lib.errors import AppError
 from store.lib.forms import form_data, redirect_to, rerender
+from store.lib.i18n import _, gettext
 from store.lib.policy import requires
 
 from .services import RegionService
+
+# What the admin page confirms after adding a district (``about``: its code; store/lib/flash.py).
+DONE: dict[str, str] = {"district_added": _("District %(name)s (%(code)s) added under %(city)s.")}
 
 
 async def _regions_page(
@@ -47,14 +52,22 @@ class RegionPages(Controller):
         return await _regions_page(db_session, "regions/list.html")
 
     @get("/admin/regions", name="admin_regions", guards=[requires("regions.manage")])
-    async def admin(self, db_session: AsyncSession) -> Template:
-        return await _regions_page(db_session, "regions/admin.html")
+    async def admin(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+        page = await _regions_page(db_session, "regions/admin.html")
+        done = None
+        found = flash.waiting_about(request, DONE)
+        district = await db_session.get(m.Region, found[1]) if found and found[1] else None
+        if found and district is not None:
+            city = await db_session.get(m.Region, district.parent_code) if district.parent_code else None
+            names = {"name": district.name, "code": district.code, "city": city.name if city else ""}
+            done = gettext(DONE[found[0]], **names)
+        return flash.show(request, page, done, path=request.app.route_reverse("admin_regions"))
 
     @post("/admin/regions", name="admin_region_create", guards=[requires("regions.manage")])
     async def add_district(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
         form = await form_data(request)
         try:
-            await RegionService(db_session).add_district(
+            district = await RegionService(db_session).add_district(
                 parent_code=form.get("parent_code", "").strip(),
                 code=form.get("code", "").strip(),
                 name=form.get("name", ""),
@@ -62,7 +75,10 @@ class RegionPages(Controller):
             )
         except AppError as exc:
             return await rerender(db_session, exc, _regions_page, db_session, "regions/admin.html", form)
-        return redirect_to(request, "admin_regions")
+        response = redirect_to(request, "admin_regions")
+        path = request.app.route_reverse("admin_regions")
+        flash.remember(request, response, "district_added", path=path, about=district.code)
+        return response
 
 
 REGION_PAGES = [RegionPages]

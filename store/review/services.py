@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.catalog import audit, lifecycle
+from store.catalog import audit, lifecycle, rules
 from store.db import models as m
 from store.lib import policy
 from store.lib.errors import Conflict, NotFound
 from store.lib.i18n import _
+from store.notifications import fanout
 
 # Audit actions after which a public app's edits count as seen by the province.
 REVIEW_MARKS = ("approved", "changes_seen")
@@ -27,6 +28,69 @@ REVIEW_MARKS = ("approved", "changes_seen")
 LIVE_CHANGES = ("edited",)
 # Each kind of work in the queue is bounded; the oldest come first.
 QUEUE_LIMIT = 200
+# What a publisher does to a returned app before submitting it again, beyond editing its fields:
+# shown to the reviewer with the resubmission.
+CONTENT_CHANGES = (
+    "version_added",
+    "version_yanked",
+    "artifact_uploaded",
+    "artifact_removed",
+    "screenshot_added",
+    "screenshot_removed",
+)
+
+
+def _public_app() -> ColumnElement[bool]:
+    return m.App.status.in_(lifecycle.PUBLIC)
+
+
+def _release_waits() -> ColumnElement[bool]:
+    """A version (joined with its app) waits for review: a public app's version that is not
+    withdrawn and is pending itself or has a pending file. Both halves are looked up by their
+    review-status index (an OR with EXISTS would read every version: 40 ms at 30,000)."""
+    pending = m.ReviewStatus.PENDING
+    waiting = union(
+        select(m.Version.id).where(m.Version.review_status == pending),
+        select(m.Artifact.version_id).where(
+            m.Artifact.review_status == pending, m.Artifact.removed_at.is_(None)
+        ),
+    )
+    return _public_app() & m.Version.yanked.is_(False) & m.Version.id.in_(waiting)
+
+
+def _screenshot_waits() -> ColumnElement[bool]:
+    """A screenshot (joined with its app) of a public app waits for review."""
+    return _public_app() & (m.Screenshot.review_status == m.ReviewStatus.PENDING)
+
+
+# The header's badges show "99+" from here on; counting stops there, so a long queue costs no more.
+COUNT_CAP = 100
+
+
+def _capped(query: Select[Any]) -> Any:
+    """``SELECT count(*)`` of at most COUNT_CAP rows of ``query``, as a scalar subquery."""
+    return select(func.count()).select_from(query.limit(COUNT_CAP).subquery()).scalar_subquery()
+
+
+async def count_waiting(session: AsyncSession) -> int:
+    """The header's number for a reviewer, in one statement: submissions, versions and
+    screenshots waiting for a decision (edits since approval are public already and are not
+    counted), each looked up by its status index and counted up to COUNT_CAP. The same
+    conditions as the queue's lists."""
+    submissions = select(m.App.id).where(m.App.status == m.AppStatus.SUBMITTED)
+    releases = select(m.Version.id).join(m.App, m.App.id == m.Version.app_id).where(_release_waits())
+    screenshots = (
+        select(m.Screenshot.id).join(m.App, m.App.id == m.Screenshot.app_id).where(_screenshot_waits())
+    )
+    total = await session.scalar(select(_capped(submissions) + _capped(releases) + _capped(screenshots)))
+    return int(total or 0)
+
+
+async def count_returned(session: AsyncSession, user: m.User) -> int:
+    """The header's number for city staff: their region's drafts that a reviewer returned (the
+    ones their apps page lists first), in one statement, up to COUNT_CAP."""
+    returned = select(m.App.id).where(rules.own_apps(user), lifecycle.returned_draft())
+    return int(await session.scalar(select(_capped(returned))) or 0)
 
 
 @dataclass(frozen=True)
@@ -87,6 +151,30 @@ class ReviewQueue:
     changed: list[ChangedApp] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Rounds:
+    """How often an app was submitted and returned (its review rounds)."""
+
+    submitted: int = 0
+    returned: int = 0
+
+    @property
+    def resubmitted(self) -> bool:
+        return self.returned > 0
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """A submission after a return: the return it answers, and what the publisher changed since."""
+
+    rounds: Rounds
+    last_return: m.AuditEntry
+    # field -> [value when returned, value now]; fields changed back are left out
+    diff: dict[str, list[Any]]
+    # versions, files and screenshots added or removed since the return (audit order)
+    content: list[m.AuditEntry]
+
+
 class ReviewService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -123,27 +211,20 @@ class ReviewService:
         """What waits for a reviewer in public apps, oldest first (submissions are listed by
         ``AppService.review_queue``)."""
         policy.authorize(user, "apps.review")
-        public = m.App.status.in_(lifecycle.PUBLIC)
-        pending = m.ReviewStatus.PENDING
-        pending_file = exists().where(
-            m.Artifact.version_id == m.Version.id,
-            m.Artifact.removed_at.is_(None),
-            m.Artifact.review_status == pending,
-        )
         release_rows = await self.session.execute(
             select(m.Version, m.App)
             .join(m.App, m.App.id == m.Version.app_id)
-            .where(public, m.Version.yanked.is_(False), or_(m.Version.review_status == pending, pending_file))
+            .where(_release_waits())
             .order_by(m.Version.created_at, m.Version.id)
             .limit(QUEUE_LIMIT)
         )
         pairs = list(release_rows.tuples())
-        files = await self._files_of([version.id for version, _app in pairs], (pending,))
+        files = await self._files_of([version.id for version, _app in pairs], (m.ReviewStatus.PENDING,))
         releases = [PendingRelease(app, version, files.get(version.id, [])) for version, app in pairs]
         shot_rows = await self.session.execute(
             select(m.Screenshot, m.App)
             .join(m.App, m.App.id == m.Screenshot.app_id)
-            .where(public, m.Screenshot.review_status == pending)
+            .where(_screenshot_waits())
             .order_by(m.Screenshot.created_at, m.Screenshot.id)
             .limit(QUEUE_LIMIT)
         )
@@ -221,6 +302,53 @@ class ReviewService:
             .where(m.Screenshot.id == screenshot_id)
         )
 
+    async def list_rounds(self, app_ids: list[int]) -> dict[int, Rounds]:
+        """Submissions and returns of each app, in one grouped query (the queue marks
+        resubmissions); apps never submitted are left out."""
+        if not app_ids:
+            return {}
+        action = m.AuditEntry.action
+        rows = await self.session.execute(
+            select(
+                m.AuditEntry.app_id,
+                func.sum(case((action == "submitted", 1), else_=0)),
+                func.sum(case((action == "returned", 1), else_=0)),
+            )
+            .where(m.AuditEntry.app_id.in_(app_ids), action.in_(("submitted", "returned")))
+            .group_by(m.AuditEntry.app_id)
+        )
+        return {app_id: Rounds(int(sub or 0), int(ret or 0)) for app_id, sub, ret in rows.tuples() if app_id}
+
+    async def find_resubmission(self, app: m.App) -> Resubmission | None:
+        """For an app submitted again after a return: that return (its comment), the fields
+        changed since (labelled by the page) and the versions, files and screenshots added or
+        removed since; None for a first submission or an app not under review."""
+        if app.status != m.AppStatus.SUBMITTED:
+            return None
+        last_return = await self.session.scalar(
+            select(m.AuditEntry)
+            .where(m.AuditEntry.app_id == app.id, m.AuditEntry.action == "returned")
+            .order_by(m.AuditEntry.id.desc())
+            .limit(1)
+        )
+        if last_return is None:
+            return None
+        since = list(
+            await self.session.scalars(
+                select(m.AuditEntry)
+                .where(
+                    m.AuditEntry.app_id == app.id,
+                    m.AuditEntry.id > last_return.id,
+                    m.AuditEntry.action.in_((*LIVE_CHANGES, *CONTENT_CHANGES)),
+                )
+                .order_by(m.AuditEntry.id)
+            )
+        )
+        rounds = (await self.list_rounds([app.id])).get(app.id, Rounds())
+        edits = [entry for entry in since if entry.action in LIVE_CHANGES]
+        content = [entry for entry in since if entry.action in CONTENT_CHANGES]
+        return Resubmission(rounds, last_return, merged_diff(edits), content)
+
     # ------------------------------------------------------------------ deciding
 
     def _check_reviewed_separately(self, app: m.App) -> None:
@@ -265,6 +393,14 @@ class ReviewService:
             changes=changes,
             comment=comment,
         )
+        # The publisher's staff hear of the decision in their inbox, in the same transaction.
+        kind = (
+            m.NotificationKind.VERSION_APPROVED
+            if decision == "approve"
+            else m.NotificationKind.VERSION_RETURNED
+        )
+        params = {"app": app.name, "app_slug": app.slug, "version": version.version, "comment": comment}
+        await self.session.execute(fanout.for_region(app.region_code, kind, app_id=app.id, params=params))
         await self.session.flush()
         return version
 

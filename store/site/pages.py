@@ -1,4 +1,4 @@
-"""Site pages: the home page, the language switch and the favicon."""
+"""Site pages: the home page, the language switch, the favicon and the guide."""
 
 from __future__ import annotations
 
@@ -48,4 +48,11 @@ async def favicon() -> File:
     return File(FAVICON, media_type="image/vnd.microsoft.icon", content_disposition_type="inline")
 
 
-SITE_PAGES = [home, set_language, favicon]
+@get("/guide", name="guide", include_in_schema=False)
+async def guide() -> Template:
+    """How to publish an app and how to reuse one, step by step, with the screenshots the browser
+    tests take of the demo store (tests/e2e/test_guide_screenshots.py writes static/guide/)."""
+    return Template("site/guide.html")
+
+
+SITE_PAGES = [home, set_language, favicon, guide]

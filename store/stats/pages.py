@@ -39,7 +39,7 @@ from .exports import Percent, Table, city_name, label
 from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
 from .filters import CHOICES, StatsFilters, from_query, local_today
 from .rules import FIGURES, Scope, access_to
-from .services import StatsService
+from .services import StatsService, part_of, source_of
 
 TILES_FILE = BASE_DIR / "static" / "data" / "gd-tiles.json"
 FILTER_FIELDS = ("period", "from", "to", "category", "kind", "zone", "publisher")
@@ -86,10 +86,11 @@ async def read_figures(
         async with sessions() as session:
             return await read(name, session)
 
-    if maker is None or len(names) < 2:
-        results = [await read(name, db_session) for name in names]
+    sources = list(dict.fromkeys(source_of(name) for name in names))  # places once for its parts
+    if maker is None or len(sources) < 2:
+        results = [await read(source, db_session) for source in sources]
     else:
-        tasks = [asyncio.ensure_future(read_alone(name, maker)) for name in names]
+        tasks = [asyncio.ensure_future(read_alone(source, maker)) for source in sources]
         try:
             results = list(await asyncio.gather(*tasks))
         except BaseException:
@@ -97,7 +98,8 @@ async def read_figures(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-    values = {name: value for name, (value, _as_of) in zip(names, results, strict=True)}
+    computed = {source: value for source, (value, _as_of) in zip(sources, results, strict=True)}
+    values = {name: part_of(name, computed[source_of(name)]) for name in names}
     return values, min(as_of for _value, as_of in results)
 
 

@@ -14,10 +14,23 @@ from store.catalog.rules import SHOWN_TO_PUBLIC
 from store.db import models as m
 
 from . import figures
-from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
+from .figures import AppFigures, Matrix, MonthRow, Places, RegionRow, Summary, TimeToLive, ZoneRow
 from .filters import StatsFilters, local_today
 
 DEFAULT_APPS_LIMIT = 20  # apps in each of the apps figure's two lists, unless asked otherwise
+# Figures computed as parts of another: the cities, zones and matrix come from one statement
+# (``figures.places``), so reading several of them (a page, the cache) computes it once.
+PARTS: dict[str, str] = {"regions": "places", "zones": "places", "matrix": "places"}
+
+
+def source_of(figure: str) -> str:
+    """What is computed to read ``figure``: ``places`` for its parts, else the figure itself."""
+    return PARTS.get(figure, figure)
+
+
+def part_of(figure: str, value: Any) -> Any:
+    """``figure`` out of the value of ``source_of(figure)``."""
+    return getattr(value, figure) if figure in PARTS else value
 
 
 @dataclass(frozen=True)
@@ -41,16 +54,20 @@ class StatsService:
     async def get_summary(self, f: StatsFilters) -> Summary:
         return await figures.summary(self.session, f)
 
+    async def get_places(self, f: StatsFilters) -> Places:
+        """The cities, zones and matrix at once (one statement)."""
+        return await figures.places(self.session, f)
+
     async def list_regions(self, f: StatsFilters) -> list[RegionRow]:
         """All 21 cities in code order, zeros included; districts rolled up."""
-        return await figures.regions(self.session, f)
+        return (await self.get_places(f)).regions
 
     async def list_zones(self, f: StatsFilters) -> list[ZoneRow]:
         """The 4 zones, in the order of ``m.Zone``."""
-        return await figures.zones(self.session, f)
+        return (await self.get_places(f)).zones
 
     async def get_matrix(self, f: StatsFilters) -> Matrix:
-        return await figures.matrix(self.session, f)
+        return (await self.get_places(f)).matrix
 
     async def list_trend(self, f: StatsFilters) -> list[MonthRow]:
         return await figures.trend(self.session, f, today=self.today())
@@ -90,14 +107,13 @@ class StatsService:
         return CatalogFigures(apps=row[0], publishing_regions=row[1], ewn_apps=row[2], versions=versions or 0)
 
     async def read(self, figure: str, f: StatsFilters, *, limit: int = DEFAULT_APPS_LIMIT) -> Any:
-        """One figure by its name (``rules.FIGURES``): the one way the API and the pages read them."""
+        """One figure by its name (``rules.FIGURES``, or ``places`` for the three parts of it):
+        the one way the API and the pages read them."""
         readers: dict[str, Callable[[], Awaitable[Any]]] = {
             "summary": lambda: self.get_summary(f),
-            "regions": lambda: self.list_regions(f),
-            "zones": lambda: self.list_zones(f),
-            "matrix": lambda: self.get_matrix(f),
+            "places": lambda: self.get_places(f),
             "trend": lambda: self.list_trend(f),
             "apps": lambda: self.get_apps(f, limit=limit),
             "time-to-live": lambda: self.get_time_to_live(f),
         }
-        return await readers[figure]()
+        return part_of(figure, await readers[source_of(figure)]())

@@ -34,7 +34,7 @@ from store.db.migrate import upgrade
 from store.settings import DatabaseSettings
 from tests.factories import PASSWORD, make_user
 
-from . import server
+from . import demo_site, server
 
 CHROMIUM = os.environ.get("STORE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,6 +129,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield LiveServer(url=url, var_dir=var_dir, log_path=log_path)
     finally:
         server.stop(process)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[demo_site.DemoServer]:
+    """A second store, seeded with the demo catalog like ``make run`` (demo_site.py), for the
+    tests that need lived-in pages: the accessibility check and the guide's screenshots."""
+    with demo_site.running(tmp_path_factory.mktemp("e2e-demo")) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

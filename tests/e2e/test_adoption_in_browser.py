@@ -134,6 +134,10 @@ def published(live_server: LiveServer) -> Iterator[str]:
         assert submitted.status_code == 200, submitted.text
         approved = api.post(f"/api/v1/apps/{SLUG}/review", json={"decision": "approve"}, headers=reviewer)
         assert approved.status_code == 200, approved.text
+        # Shenzhen has read the approval's notice (app_approved): its unread inbox then holds
+        # only what this test checks.
+        read = api.post("/api/v1/me/inbox/read-all", headers=publisher)
+        assert read.status_code == 200, read.text
     yield SLUG
 
 
@@ -319,7 +323,7 @@ def test_request_approve_deploy_go_live_and_the_counts(
     expect(adopter.locator("header.adoption-header")).to_have_attribute("data-confirmation", "unconfirmed")
     facts = adopter.locator("#live-facts")
     expect(facts).to_contain_text(went_live_on.isoformat())
-    expect(facts).to_contain_text("86.50")
+    expect(facts).to_contain_text("86.5 万元")
     expect(facts).to_contain_text(SAVING_BASIS)
     feedback = adopter.locator("details#feedback")
     expect(feedback).to_have_attribute("open", "")  # no rating yet: offered open
@@ -329,7 +333,7 @@ def test_request_approve_deploy_go_live_and_the_counts(
     _expect_done(adopter, "feedback", "live")
     expect(facts).to_contain_text("★★★★☆")
     expect(facts).to_contain_text(FEEDBACK)
-    expect(facts).to_contain_text("86.50")  # an empty saving field kept what going live recorded
+    expect(facts).to_contain_text("86.5 万元")  # an empty saving field kept what going live recorded
 
     # -- Shenzhen confirms the live adoption ----------------------------------------------------
     publisher.goto(adoption_path)

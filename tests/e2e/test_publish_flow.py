@@ -80,6 +80,7 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     slug = match.group(1)
     expect(page.locator("h1")).to_contain_text(name)
     expect(page.locator("h1 .status-draft")).to_be_visible()
+    expect(page.locator("main .alert.flash")).to_be_visible()  # "draft saved", once
 
     # -- a version, and its package uploaded with the progress bar --------------------------
     page.click(f'a[href="/apps/{slug}/versions/new"]')
@@ -89,15 +90,17 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     with page.expect_navigation():
         page.click(f'form[action="/apps/{slug}/versions/new"] button[type="submit"]')
     assert page.url.endswith(f"/apps/{slug}/versions/1.0.0"), page.url
+    expect(page.locator("main .alert.flash")).to_be_visible()  # "version created"
     expect(page.locator("#upload-progress")).to_be_hidden()
     page.set_input_files("#upload-file", str(package))
     page.select_option("#upload-kind", "package")
     with page.expect_response(lambda r: "/artifacts?" in r.url and r.request.method == "POST") as answer:
         page.click("#upload-button")
     assert answer.value.status == 201, answer.value.text()
-    # upload.js reloads the page once the file is stored: the table then lists it
-    expect(page.locator("table code.sha256")).to_have_text(sha256)
-    expect(page.locator("table a[href$='/download']")).to_have_text(package.name)
+    # upload.js reloads the page once the file is stored: the list of files then shows it
+    expect(page.locator("ul.artifacts code.sha256")).to_have_text(sha256)
+    expect(page.locator("ul.artifacts a[href$='/download']")).to_have_text(package.name)
+    expect(page.locator("main .alert.flash")).to_be_visible()  # "file uploaded", once
 
     # -- submitted for review ------------------------------------------------------------------
     page.click(f'main a[href="/apps/{slug}"]')  # "← name", back to the app page
@@ -109,18 +112,32 @@ def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_
     with page.expect_navigation():
         page.click(f'form[action="/apps/{slug}/submit"] button[type="submit"]')
     expect(page.locator("h1 .status-submitted")).to_be_visible()
+    expect(page.locator("main .alert.flash")).to_be_visible()  # "submitted for review"
     expect(page.locator(f'form[action="/apps/{slug}/submit"]')).to_have_count(0)
     sign_out(page)
 
     # -- the provincial reviewer approves it ------------------------------------------------
     sign_in(page, live_server.reviewer, live_server.password)
+    # The header counts what waits in the queue.
+    expect(page.locator('header a[href="/review"] .nav-count')).to_be_visible()
     page.goto("/review")
     page.click(f'main table a[href="/apps/{slug}"]')
     page.wait_for_url(f"**/apps/{slug}")
+    # The decision comes after the content; approving needs the "I have checked" box ticked:
+    # the browser keeps the form without it (required), and the server refuses it too.
+    approve = page.locator("form.review-approve")
+    approve.locator('button[name="decision"][value="approve"]').click()
+    assert page.url.endswith(f"/apps/{slug}"), page.url
+    expect(page.locator("h1 .status-submitted")).to_be_visible()
+    approve.locator('input[name="confirm"]').check()
     with page.expect_navigation():
-        page.click('form[action$="/review"] button[name="decision"][value="approve"]')
+        approve.locator('button[name="decision"][value="approve"]').click()
     assert page.url.endswith("/review"), page.url
-    expect(page.locator(f'main a[href="/apps/{slug}"]')).to_have_count(0)
+    # The queue names the app that was approved, with a link to it; the app has left the list.
+    flash = page.locator("main .alert.flash")
+    expect(flash).to_contain_text(name)
+    expect(flash.locator(f'a[href="/apps/{slug}"]')).to_have_count(1)
+    expect(page.locator(f'main table a[href="/apps/{slug}"]')).to_have_count(0)
     sign_out(page)
 
     # -- an anonymous visitor finds it and downloads the package ---------------------------

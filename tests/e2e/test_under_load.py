@@ -5,17 +5,22 @@ concurrent clients on the catalog (issue 6; README, "Which Python"). This runs `
 command ``make run`` ends with, on a database migrated and seeded with the demo catalog by the
 ``store`` commands, puts 8 clients on the heaviest pages for a few seconds, once with one process
 and once with ``--workers 2``, and fails if the process died, a worker crashed or any request got
-anything but a 200.
+anything but a 200. With two workers it also runs on PostgreSQL (a database of its own on the
+test server, dropped afterwards) and on granian (``--server granian``), and counts the workers
+started: one start each, no replacement. Minutes of load: ``python -m benchmarks soak``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,6 +39,8 @@ ALL_PAGES_SECONDS = 2.0
 REQUEST_TIMEOUT = 15.0
 #: what a crash leaves in the log: faulthandler's report, or uvicorn's supervisor noticing a worker
 CRASH_SIGNS = ("Fatal Python error", "died")
+#: what each server writes when it starts a worker process (uvicorn's single process: the same)
+WORKER_STARTS = {"uvicorn": "Started server process", "granian": "Spawning worker-"}
 
 
 def _store() -> list[str]:
@@ -43,11 +50,44 @@ def _store() -> list[str]:
     return [sys.executable, str(script)] if script.exists() else [sys.executable, "-m", "store.cli"]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database URL: a SQLite file, or a database of its own on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('load-db') / 'store.db'}"
+        return
+    from tests.conftest import _create_pg_database, _drop_pg_database, _pg_url
+
+    name = f"store_test_load_{uuid.uuid4().hex[:12]}"
+    _run(_create_pg_database(name))
+    try:
+        yield _pg_url(name)
+    finally:
+        _run(_drop_pg_database(name))
+
+
+def _run(coroutine: Coroutine[object, object, None]) -> None:
+    """In a thread with a loop of its own: a browser test's Playwright may hold this thread's."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 @pytest.fixture(scope="module")
-def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def demo_env(database: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A var dir of its own with the demo catalog, made the way an operator makes it."""
     var_dir = tmp_path_factory.mktemp("load-var")
-    env = server.server_env(var_dir, f"sqlite+aiosqlite:///{var_dir / 'store.db'}")
+    env = server.server_env(var_dir, database)
     env["PYTHONFAULTHANDLER"] = "1"  # a crash leaves its Python traceback in the log
     for command in ("migrate", "seed-demo"):
         done = subprocess.run(
@@ -127,14 +167,19 @@ def _crash_report(log: str) -> str:
     return "\n".join(["first crash:", *report[:1], *report[current : current + 16]])
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("server_name", "workers"), [("uvicorn", 1), ("uvicorn", 2), ("granian", 2)], ids=["1", "2", "granian-2"]
+)
 def test_the_server_survives_concurrent_requests_to_the_heaviest_pages(
-    demo_env: dict[str, str], tmp_path: Path, workers: int
+    database: str, demo_env: dict[str, str], tmp_path: Path, server_name: str, workers: int
 ) -> None:
+    if database.startswith("postgresql") and workers == 1:
+        pytest.skip("one process on PostgreSQL adds nothing the two-worker runs do not cover")
     log_path = tmp_path / "server.log"
 
     def command(port: int) -> list[str]:
-        return [*_store(), "run", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        return [*_store(), "run", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                "--server", server_name]  # fmt: skip
 
     process, url = server.start(command, demo_env, log_path)
     try:
@@ -163,6 +208,7 @@ def test_the_server_survives_concurrent_requests_to_the_heaviest_pages(
     assert alive, f"the server process died under load (exit code {process.returncode})\n{context}"
     assert not failures, f"{len(failures)} requests failed, the first: {failures[:10]}\n{context}"
     assert not [sign for sign in CRASH_SIGNS if sign in log], f"a worker crashed\n{context}"
+    assert log.count(WORKER_STARTS[server_name]) == workers, f"a worker was replaced\n{context}"
     assert health == 200, f"/health answered {health} after the load\n{context}"
     # the load really happened: every page was asked, each several times
     assert set(asked) == set(paths), context

@@ -159,7 +159,7 @@ async def test_csrf_protects_pages_whose_path_contains_an_exempt_word(client, ot
     # With the form's token the same request goes through.
     token = await csrf_token(other_client, f"/apps/{slug}")
     approved = await other_client.post(
-        f"/apps/{slug}/review", data={"decision": "approve", "_csrf_token": token}
+        f"/apps/{slug}/review", data={"decision": "approve", "confirm": "yes", "_csrf_token": token}
     )
     assert approved.status_code in (302, 303)
     await db.commit()

@@ -137,8 +137,16 @@ async def test_reviewer_approves_from_the_queue(client, db) -> None:
         "/apps/st-app/review", data={"decision": "return", "comment": "", "_csrf_token": token}
     )
     assert empty_return.status_code == 422
-    approved = await client.post("/apps/st-app/review", data={"decision": "approve", "_csrf_token": token})
+    # Approving publishes at once: the decision form's "I have checked" box must be ticked.
+    unchecked = await client.post("/apps/st-app/review", data={"decision": "approve", "_csrf_token": token})
+    assert unchecked.status_code == 422
+    approved = await client.post(
+        "/apps/st-app/review", data={"decision": "approve", "confirm": "yes", "_csrf_token": token}
+    )
     assert approved.status_code in (302, 303)
+    # The queue says once which app was approved, with a link to it; then the app has left it.
+    landing = (await client.get("/review")).text
+    assert 'class="alert success flash"' in landing and 'href="/apps/st-app"' in landing
     assert "/apps/st-app" not in (await client.get("/review")).text
     assert (await client.get("/api/v1/apps/st-app")).json()["status"] == "published"
 

@@ -144,9 +144,9 @@ async def test_a_city_page_lists_its_and_its_districts_apps_and_who_reuses_them(
     assert _figure(html, "published") == "2"
     assert _figure(html, "reused-live") == "2"
     assert _figure(html, "reusing-regions") == "2"
-    assert _figure(html, "saved-for-others") == "150.75"
+    assert _figure(html, "saved-for-others") == "150.75 万元"  # store/lib/money.py's format
     saved = await db.scalar(select(func.sum(Adoption.saving_wan)).where(Adoption.status == "live"))
-    assert Decimal(_figure(html, "saved-for-others")) == Decimal(saved)
+    assert Decimal(_figure(html, "saved-for-others").removesuffix(" 万元")) == Decimal(saved)
     counts = _status_counts(html)
     assert counts["live"] == (2, 0) and counts["requested"] == (1, 0) and counts["declined"] == (1, 0)
     assert counts["approved"] == (0, 0)
@@ -167,7 +167,7 @@ async def test_a_city_page_lists_what_it_and_its_districts_adopted(world, client
     assert 'href="/regions/440300"' in adopted.group(0) and 'href="/regions/440305"' in adopted.group(0)
     assert "梅江区" in adopted.group(0)  # which district adopted it
     assert _figure(html, "adopted-live") == "1"
-    assert _figure(html, "saved") == "120.50"
+    assert _figure(html, "saved") == "120.5 万元"
     counts = _status_counts(html)
     assert counts["live"] == (0, 1) and counts["requested"] == (0, 1) and counts["declined"] == (0, 1)
     assert "2025-06-01" in html  # live since its go-live date
@@ -179,7 +179,7 @@ async def test_a_district_page_shows_its_city_and_only_its_own_rows(world, clien
     assert 'href="/regions/441400"' in html  # its city
     assert _rows(html, "adopted") == [str(world["ids"]["mj_requested"])]
     assert _rows(html, "published") == [] and _rows(html, "reusers") == []
-    assert _figure(html, "adopted-live") == "0" and _figure(html, "saved") == "0.00"
+    assert _figure(html, "adopted-live") == "0" and _figure(html, "saved") == "¥0"
 
     nanshan = (await client.get("/regions/440305")).text
     assert _rows(nanshan, "published") == ["ns-permit-region"]

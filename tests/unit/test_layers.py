@@ -39,6 +39,7 @@ ABOVE_GROUND = frozenset(
         "cli",
         "app",
         "rules",
+        "ops",  # backups and the integrity check: operator jobs, run by the CLI
     }
 )
 # unit -> units it must not import (the arrow runs the other way).

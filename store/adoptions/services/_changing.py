@@ -19,7 +19,7 @@ from store.db.models._adoption import (
     AdoptionVersion,
     Confirmation,
 )
-from store.lib import policy
+from store.lib import metrics, policy
 from store.lib.errors import Conflict, Forbidden, Unauthorized, ValidationFailed, field_error
 from store.lib.i18n import _
 from store.notifications import fanout
@@ -82,6 +82,7 @@ class Changing(Reading):
         comment: str = "",
         data: dict[str, Any] | None = None,
     ) -> None:
+        metrics.adoption_event(kind, from_status, to_status)
         self.session.add(
             AdoptionEvent(
                 adoption_id=adoption.id,

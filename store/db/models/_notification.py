@@ -1,9 +1,10 @@
 """Notifications: one inbox row per recipient, written in the same transaction as the change.
 
 Who hears what (``store/notifications/``): the publishing region's staff of new requests and
-withdrawals, of an adopter going live (to confirm it); the adopting region's staff of decisions,
-confirmations, re-confirmation reminders and version alerts (a version they run is yanked, or a
-newer one fixes a security problem). Rows are fanned out at write time, one per active staff user,
+withdrawals, of an adopter going live (to confirm it), and of the provincial reviewer's decisions
+on their apps and versions; the adopting region's staff of decisions, confirmations,
+re-confirmation reminders and version alerts (a version they run is yanked, or a newer one fixes
+a security problem). Rows are fanned out at write time, one per active staff user,
 so "unread" is a column of the user's own row and the header's count is one indexed COUNT.
 
 The row keeps the kind and its parameters, not the text: the inbox renders it in the reader's
@@ -39,6 +40,10 @@ class NotificationKind(StrEnum):
     ADOPTION_STALE = "adoption_stale"  # to the adopter: not re-confirmed in time
     VERSION_YANKED = "version_yanked"  # to every adopter running the withdrawn version
     SECURITY_RELEASE = "security_release"  # to every adopter running an older version
+    APP_APPROVED = "app_approved"  # to the publisher: the reviewer approved the app, it is published
+    APP_RETURNED = "app_returned"  # to the publisher: the reviewer returned the app with comments
+    VERSION_APPROVED = "version_approved"  # to the publisher: a version of a public app is public
+    VERSION_RETURNED = "version_returned"  # to the publisher: a version was returned with comments
 
 
 class EmailState(StrEnum):

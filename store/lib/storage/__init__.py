@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 import anyio.to_thread
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChecksumMismatch",
+    "ListedObject",
     "ObjectNotFound",
     "ObjectTooLarge",
     "Storage",
@@ -76,6 +78,15 @@ class StoredObject:
     sha256: str
 
 
+@dataclass(frozen=True)
+class ListedObject:
+    """An object as the store lists it: key, size in bytes and when it was last written (UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
 class Storage(Protocol):
     """The operations the app needs from an object store; keys are made by the app."""
 
@@ -107,6 +118,16 @@ class Storage(Protocol):
 
     async def exists(self, key: str) -> bool:
         """Whether an object is stored under ``key``."""
+        ...
+
+    async def stat(self, key: str) -> ListedObject:
+        """Size and last write of one object; raise ObjectNotFound if it is missing."""
+        ...
+
+    def list_objects(self, *, page_size: int = 1000) -> AsyncIterator[ListedObject]:
+        """Every object, fetched page by page (a folder at a time locally), so memory does not
+        grow with the store. The order is the backend's own: SeaweedFS walks its folders rather
+        than sorting whole keys as AWS does, so callers must not rely on one."""
         ...
 
     async def delete(self, key: str) -> None:

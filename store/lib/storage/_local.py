@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
+import stat
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import anyio
 import anyio.to_thread
 
 from store.lib.storage import (
+    ListedObject,
     ObjectNotFound,
     StorageError,
     StoredObject,
@@ -27,6 +31,9 @@ from store.lib.storage import (
     update_hash,
     validate_key,
 )
+
+if TYPE_CHECKING:
+    from os import _ScandirIterator
 
 T = TypeVar("T")
 
@@ -114,6 +121,29 @@ class LocalStorage:
     async def exists(self, key: str) -> bool:
         return await _io(self.path_for(key).is_file)
 
+    async def stat(self, key: str) -> ListedObject:
+        return await _io(_stat, self.path_for(key), key)
+
+    async def list_objects(self, *, page_size: int = 1000) -> AsyncIterator[ListedObject]:
+        """Walk the folders, reading at most ``page_size`` entries per thread hop, so a folder of
+        any size is never held whole. Upload temporaries (``.partial-``) are listed too: callers
+        judge them by age, as they judge any object no row points to yet."""
+        pending = [self.root]
+        while pending:
+            folder = pending.pop()
+            entries = await _io(_open_folder, folder)
+            if entries is None:
+                continue
+            try:
+                done = False
+                while not done:
+                    files, folders, done = await _io(_scan_some, entries, folder, self.root, page_size)
+                    pending.extend(folders)
+                    for listed in files:
+                        yield listed
+            finally:
+                entries.close()
+
     # -- housekeeping ----------------------------------------------------------------------------
     async def delete(self, key: str) -> None:
         """Remove the file and the directories it leaves empty (up to ``root``)."""
@@ -181,6 +211,47 @@ def _discard(file: BinaryIO | None, temp: Path) -> None:
             file.close()
     with contextlib.suppress(OSError):
         temp.unlink(missing_ok=True)
+
+
+def _stat(path: Path, key: str) -> ListedObject:
+    try:
+        info = path.stat()
+    except _NOT_FOUND:
+        raise ObjectNotFound(key) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ObjectNotFound(key)
+    return ListedObject(key, info.st_size, datetime.fromtimestamp(info.st_mtime, UTC))
+
+
+def _open_folder(folder: Path) -> _ScandirIterator[str] | None:
+    """A folder's entries, read lazily; None when the folder is missing (an empty store)."""
+    try:
+        return os.scandir(folder)
+    except _NOT_FOUND:
+        return None
+
+
+def _scan_some(
+    entries: _ScandirIterator[str], folder: Path, root: Path, count: int
+) -> tuple[list[ListedObject], list[Path], bool]:
+    """Up to ``count`` more entries of a folder: its files as objects, its subfolders, and
+    whether the folder has been read to its end."""
+    files: list[ListedObject] = []
+    folders: list[Path] = []
+    prefix = folder.relative_to(root).as_posix()
+    read = 0
+    for entry in itertools.islice(entries, count):
+        read += 1
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                key = entry.name if prefix == "." else f"{prefix}/{entry.name}"
+                files.append(ListedObject(key, info.st_size, datetime.fromtimestamp(info.st_mtime, UTC)))
+        except FileNotFoundError:  # deleted since the folder was read
+            continue
+    return files, folders, read < count
 
 
 def _read_whole(path: Path, key: str) -> bytes:

@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from store.lib.storage import (
+    ListedObject,
     ObjectNotFound,
     ObjectTooLarge,
     StorageError,
@@ -210,6 +211,25 @@ class S3Storage:
         except ObjectNotFound:
             return False
         return True
+
+    async def stat(self, key: str) -> ListedObject:
+        validate_key(key)
+        head = await self._call_or_missing(lambda: self._client.head_object(Bucket=self.bucket, Key=key), key)
+        return ListedObject(key, int(head["ContentLength"]), head["LastModified"])
+
+    async def list_objects(self, *, page_size: int = 1000) -> AsyncIterator[ListedObject]:
+        """ListObjectsV2, one page (at most ``page_size`` keys) per request."""
+        token = ""
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "MaxKeys": page_size}
+            if token:
+                kwargs["ContinuationToken"] = token
+            page = await self._call(self._client.list_objects_v2, **kwargs)
+            for item in page.get("Contents", []):
+                yield ListedObject(item["Key"], int(item["Size"]), item["LastModified"])
+            token = page.get("NextContinuationToken", "")
+            if not page.get("IsTruncated") or not token:
+                return
 
     async def _call_or_missing(self, func: Callable[[], T], key: str) -> T:
         """Like ``_call``, but a missing object raises ObjectNotFound instead of StorageError."""

@@ -39,7 +39,7 @@ What the figures mean (the README's "Statistics: what each figure means" says th
 
 from .apps import MAX_LIMIT, AppFigures, AppRef, TopApp, app_figures
 from .durations import Durations, TimeToLive, time_to_live
-from .regions import CityRef, Matrix, RegionRow, ZoneRow, matrix, regions, zones
+from .regions import CityRef, Matrix, Places, RegionRow, ZoneRow, places
 from .summary import Summary, summary
 from .trend import MonthRow, trend
 
@@ -51,16 +51,15 @@ __all__ = [
     "Durations",
     "Matrix",
     "MonthRow",
+    "Places",
     "RegionRow",
     "Summary",
     "TimeToLive",
     "TopApp",
     "ZoneRow",
     "app_figures",
-    "matrix",
-    "regions",
+    "places",
     "summary",
     "time_to_live",
     "trend",
-    "zones",
 ]

@@ -1,13 +1,14 @@
 """Figures by place: the 21 cities (districts rolled up), the 4 zones, and the publisher ×
-adopter matrix of live adoptions. Each is one statement that starts from the cities, so a city
-with nothing is still there, at zero."""
+adopter matrix of live adoptions. All three come from one statement (``places``) that starts
+from the cities, so a city with nothing is still there, at zero, and that counts the adoptions
+once for the three."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -71,11 +72,10 @@ class Matrix:
         return plain(self)
 
 
-def _city_counts(f: StatsFilters) -> Select[Any]:
-    """Every city with its five counts, in code order (the statement behind both tables): the
-    adoption cells summed by the adopter's city and by the publisher's city."""
+def _city_counts(f: StatsFilters, cells: Any) -> Select[Any]:
+    """Every city with its five counts, in code order: the adoption ``cells`` summed by the
+    adopter's city and by the publisher's city, and the apps published."""
     city = aliased(m.Region, name="city")
-    cells = adoption_cells(f)
 
     publisher = region_cities("pub_place")
     published = (
@@ -127,10 +127,77 @@ def _city_counts(f: StatsFilters) -> Select[Any]:
     )
 
 
-async def regions(session: AsyncSession, f: StatsFilters) -> list[RegionRow]:
-    """All 21 cities in code order, zeros included."""
-    rows = await session.execute(_city_counts(f))
-    return [
+@dataclass(frozen=True)
+class Places:
+    """The three figures by place, computed together: one statement counts the adoption cells
+    once for all of them (rather than once each), and the dashboard shows all three."""
+
+    regions: list[RegionRow]
+    zones: list[ZoneRow]
+    matrix: Matrix
+
+
+def _text(value: str) -> Any:
+    return literal_column(f"'{value}'")
+
+
+def _places_statement(f: StatsFilters) -> Any:
+    """Rows of three kinds, in one statement over one ``adoption_cells``: ``city`` (the 21
+    cities and their counts), ``zone`` (the city counts summed by zone) and ``pair`` (live
+    adoptions by publishing and adopting city; only pairs with any)."""
+    cells = adoption_cells(f)
+    per_city = _city_counts(f, cells).order_by(None).cte("per_city")
+    city_rows = select(
+        _text("city").label("kind"),
+        per_city.c.code.label("code"),
+        null().label("other"),
+        per_city.c.name,
+        per_city.c.name_en,
+        per_city.c.zone,
+        per_city.c.is_east_west_north,
+        literal_column("1").label("cities"),
+        *(per_city.c[name] for name in COUNTS),
+    )
+    zone_rows = select(
+        _text("zone"),
+        per_city.c.zone,
+        null(),
+        null(),
+        null(),
+        null(),
+        null(),
+        func.count(per_city.c.code),
+        *(func.sum(per_city.c[name]) for name in COUNTS),
+    ).group_by(per_city.c.zone)
+    publisher = region_cities("pair_publisher")
+    adopter = region_cities("pair_adopter")
+    pair_rows = (
+        select(
+            _text("pair"),
+            publisher.c.city_code,
+            adopter.c.city_code,
+            null(),
+            null(),
+            null(),
+            null(),
+            literal_column("0"),
+            *(func.sum(cells.c.n) if name == "live_made" else literal_column("0") for name in COUNTS),
+        )
+        .select_from(cells)
+        .join(publisher, publisher.c.region_code == cells.c.publisher_region)
+        .join(adopter, adopter.c.region_code == cells.c.adopter_region)
+        .where(cells.c.live == 1)
+        .group_by(publisher.c.city_code, adopter.c.city_code)
+    )
+    return union_all(city_rows, zone_rows, pair_rows)
+
+
+async def places(session: AsyncSession, f: StatsFilters) -> Places:
+    """The cities (all 21 in code order, zeros included), the 4 zones (in the order of
+    ``m.Zone``) and the 21 × 21 matrix of live adoptions (rows publish, columns adopt)."""
+    rows = (await session.execute(_places_statement(f))).all()
+    cities = sorted((row for row in rows if row.kind == "city"), key=lambda row: row.code)
+    region_rows = [
         RegionRow(
             code=row.code,
             name=row.name,
@@ -139,67 +206,22 @@ async def regions(session: AsyncSession, f: StatsFilters) -> list[RegionRow]:
             is_east_west_north=bool(row.is_east_west_north),
             **{name: int(getattr(row, name)) for name in COUNTS},
         )
-        for row in rows
+        for row in cities
     ]
-
-
-async def zones(session: AsyncSession, f: StatsFilters) -> list[ZoneRow]:
-    """The 4 zones in the order of ``m.Zone``: the city figures summed by zone."""
-    per_city = _city_counts(f).order_by(None).subquery("per_city")
-    rows = await session.execute(
-        select(
-            per_city.c.zone,
-            func.count(per_city.c.code).label("cities"),
-            *(func.sum(per_city.c[name]).label(name) for name in COUNTS),
-        ).group_by(per_city.c.zone)
-    )
-    found = {row.zone: row for row in rows}
-    result = []
-    for zone in ZONES:
-        row = found.get(zone)
-        result.append(
-            ZoneRow(
-                zone=zone,
-                cities=int(row.cities) if row else 0,
-                **{name: int(getattr(row, name) or 0) if row else 0 for name in COUNTS},
-            )
+    by_zone = {row.code: row for row in rows if row.kind == "zone"}
+    zone_rows = [
+        ZoneRow(
+            zone=zone,
+            cities=int(by_zone[zone].cities) if zone in by_zone else 0,
+            **{name: int(getattr(by_zone[zone], name) or 0) if zone in by_zone else 0 for name in COUNTS},
         )
-    return result
-
-
-async def matrix(session: AsyncSession, f: StatsFilters) -> Matrix:
-    """Live adoptions by publishing city (rows) and adopting city (columns), 21 × 21."""
-    cells = adoption_cells(f, live_only=True)
-    publisher = region_cities("matrix_publisher")
-    adopter = region_cities("matrix_adopter")
-    pairs = (
-        select(
-            publisher.c.city_code.label("publisher"),
-            adopter.c.city_code.label("adopter"),
-            func.sum(cells.c.n).label("n"),
-        )
-        .select_from(cells)
-        .join(publisher, publisher.c.region_code == cells.c.publisher_region)
-        .join(adopter, adopter.c.region_code == cells.c.adopter_region)
-        .where(cells.c.live == 1)
-        .group_by(publisher.c.city_code, adopter.c.city_code)
-        .subquery("pairs")
-    )
-    row_city = aliased(m.Region, name="row_city")
-    column_city = aliased(m.Region, name="column_city")
-    rows = await session.execute(
-        select(row_city.code, row_city.name, row_city.name_en, func.coalesce(pairs.c.n, 0))
-        .select_from(row_city)
-        .join(column_city, column_city.level == m.RegionLevel.CITY)
-        .outerjoin(pairs, (pairs.c.publisher == row_city.code) & (pairs.c.adopter == column_city.code))
-        .where(row_city.level == m.RegionLevel.CITY)
-        .order_by(row_city.code, column_city.code)
-    )
-    cities: list[CityRef] = []
-    live: list[list[int]] = []
-    for code, name, name_en, count in rows:
-        if not cities or cities[-1].code != code:
-            cities.append(CityRef(code=code, name=name, name_en=name_en))
-            live.append([])
-        live[-1].append(int(count))
-    return Matrix(cities=cities, live=live)
+        for zone in ZONES
+    ]
+    # The matrix: each pair's count put in its place (rows and columns in city code order).
+    index = {row.code: position for position, row in enumerate(region_rows)}
+    live = [[0] * len(region_rows) for _ in region_rows]
+    for row in rows:
+        if row.kind == "pair" and row.code in index and row.other in index:
+            live[index[row.code]][index[row.other]] = int(row.live_made)
+    refs = [CityRef(code=row.code, name=row.name, name_en=row.name_en) for row in region_rows]
+    return Places(regions=region_rows, zones=zone_rows, matrix=Matrix(cities=refs, live=live))

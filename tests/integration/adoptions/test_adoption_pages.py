@@ -245,7 +245,7 @@ async def test_request_approve_deploy_go_live_feedback_and_confirm_through_the_p
     )
 
     page = (await requester.get(f"/adoptions/{adoption_id}")).text
-    assert "Confirmed by the publisher" in page and "1,200.50 万元" in page and "★★★★★" in page
+    assert "Confirmed by the publisher" in page and "¥12,005,000" in page and "★★★★★" in page
     assert f"Live since</dt><dd>{went_live_on.isoformat()}" in page
     assert page.count('<li id="event-') == 6 and "欢迎复用" in page  # the requester sees comments
 

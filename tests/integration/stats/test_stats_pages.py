@@ -23,6 +23,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.lib.i18n import translations
+from store.lib.money import format_wan
 from store.stats.cache import STATS_CACHE
 from store.stats.filters import StatsFilters, from_query, local_today
 from store.stats.services import StatsService
@@ -244,7 +245,7 @@ async def test_every_table_holds_the_services_figures(
     assert card(response, "published_apps") == str(summary.published_apps)
     assert card(response, "live_adoptions") == str(summary.live_adoptions) == "6"
     assert card(response, "reuse_rate") == f"{summary.reuse_rate * 100:.1f}%"
-    assert card(response, "saving_wan_total") == f"{summary.saving_wan_total:,.2f}"
+    assert card(response, "saving_wan_total") == format_wan(summary.saving_wan_total, "zh_CN")  # 万元
     assert card(response, "regions_with_live_adoption") == f"{summary.regions_with_live_adoption} / 21"
     assert card(response, "yuedongxibei_cities_with_live") == f"{summary.yuedongxibei_cities_with_live} / 12"
     assert [row[1] for row in found["states"]["rows"]] == numbers(*summary.adoptions_by_state.values())
