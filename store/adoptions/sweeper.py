@@ -13,12 +13,13 @@ stops the server. The clock is injectable (``today``), and so are the delays, fo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.lib.periodic import PeriodicTask
 
 from .services import AdoptionService
 
@@ -44,39 +45,15 @@ def sweep_with(
     return sweep
 
 
-class DailySweep:
+class DailySweep(PeriodicTask):
     """``sweep`` after ``first_delay`` seconds, then every ``interval`` seconds; ``start`` and
-    ``stop`` are the app's start-up and shut-down hooks."""
-
-    STOP_SECONDS = 10.0
+    ``stop`` are the app's start-up and shut-down hooks (store/lib/periodic.py)."""
 
     def __init__(self, sweep: Sweep, *, first_delay: float = FIRST_DELAY, interval: float = INTERVAL) -> None:
+        super().__init__("adoption sweep", logger, first_delay=first_delay, interval=interval)
         self.sweep = sweep
-        self.first_delay = first_delay
-        self.interval = interval
         self.runs = 0  # sweeps finished, failed ones included
         self.failures = 0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def start(self) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(self._loop(), name="adoption-sweep")
-
-    async def stop(self) -> None:
-        """Let a sweep in flight finish (it is one transaction), cancelling it after a while."""
-        self._stop.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(self._task, timeout=self.STOP_SECONDS)
-        except TimeoutError:
-            logger.warning("adoption sweep did not stop within %.0f s; cancelled", self.STOP_SECONDS)
-        self._task = None
 
     async def run_once(self) -> list[int] | None:
         """One sweep; None when it failed (logged: the next run tries again)."""
@@ -90,18 +67,3 @@ class DailySweep:
             self.runs += 1
         logger.info("adoption sweep: %d marked stale %s", len(marked), marked)
         return marked
-
-    async def _stopped_within(self, seconds: float) -> bool:
-        if self._stop.is_set():
-            return True
-        try:
-            await asyncio.wait_for(self._stop.wait(), timeout=max(seconds, 0))
-        except TimeoutError:
-            return False
-        return True
-
-    async def _loop(self) -> None:
-        delay = self.first_delay
-        while not await self._stopped_within(delay):
-            await self.run_once()
-            delay = self.interval

@@ -12,11 +12,12 @@ tried again on the next round, and it never stops the server. Off when the cache
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.lib.periodic import PeriodicTask
 
 from .cache import FiguresCache, compute_entry
 from .rules import FIGURES
@@ -31,10 +32,9 @@ READ_IN_LAST_SECONDS = 600.0  # only entries someone read in the last ten minute
 REFRESHABLE = frozenset(source_of(figure) for figure in FIGURES)
 
 
-class FiguresWarmer:
-    """``start`` and ``stop`` are the app's start-up and shut-down hooks."""
-
-    STOP_SECONDS = 10.0
+class FiguresWarmer(PeriodicTask):
+    """A round every ``round_seconds``; ``start`` and ``stop`` are the app's start-up and shut-down
+    hooks (store/lib/periodic.py)."""
 
     def __init__(
         self,
@@ -44,30 +44,16 @@ class FiguresWarmer:
         round_seconds: float = ROUND_SECONDS,
         ahead_seconds: float = AHEAD_SECONDS,
     ) -> None:
+        super().__init__("stats warmer", logger, first_delay=round_seconds, interval=round_seconds)
         self.cache = cache
         self.sessions = sessions
-        self.round_seconds = round_seconds
         # Never more than half the entries' life ahead (a short TTL in tests or settings).
         self.ahead_seconds = min(ahead_seconds, cache.ttl_seconds / 2)
         self.refreshed = 0  # entries computed again (tests, logs)
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if not self.cache.enabled:
-            return
-        self._stop.clear()
-        self._task = asyncio.create_task(self._loop(), name="stats-warmer")
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(self._task, timeout=self.STOP_SECONDS)
-        except TimeoutError:
-            logger.warning("stats warmer did not stop within %.0f s; cancelled", self.STOP_SECONDS)
-        self._task = None
+        if self.cache.enabled:
+            await super().start()
 
     async def run_once(self) -> int:
         """Compute again every entry that is due; how many were."""
@@ -75,7 +61,7 @@ class FiguresWarmer:
         for name, filters in self.cache.due(
             within_seconds=self.ahead_seconds, read_in_last_seconds=READ_IN_LAST_SECONDS
         ):
-            if self._stop.is_set():
+            if self.stopping:
                 break
             if name.partition(":")[0] not in REFRESHABLE:
                 continue
@@ -89,12 +75,3 @@ class FiguresWarmer:
             done += 1
         self.refreshed += done
         return done
-
-    async def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), timeout=self.round_seconds)
-                return
-            except TimeoutError:
-                pass
-            await self.run_once()
