@@ -40,7 +40,8 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlencode
@@ -483,63 +484,69 @@ def run_target(
     return result
 
 
+@contextmanager
+def serving(server: StoreServer, what: str) -> Iterator[str]:
+    """``server`` started, its base URL; the end of its log shown when anything fails; stopped."""
+    try:
+        server.start()
+        yield server.base_url
+    except Exception:
+        say(f"{what}'s log ends with:\n{server.log_tail()}")
+        raise
+    finally:
+        server.stop()
+
+
+def run_targets(
+    base_url: str, targets: list[Target], seconds: int, work_dir: Path, *, judged: bool, suffix: str = ""
+) -> list[TargetResult]:
+    """Each target in turn; judged against its goals or only shown."""
+    return [
+        run_target(
+            base_url,
+            target.name + suffix,
+            target.urls,
+            seconds,
+            work_dir,
+            (target.min_rps, target.max_p99_ms) if judged else None,
+        )
+        for target in targets
+    ]
+
+
 def run_server(server: str, choosable: bool, work_dir: Path, env: BenchEnv, seconds: int) -> ServerReport:
     report = ServerReport(server)
     bare = BareServer(work_dir, server)
     say(f"{server}: the bare app on {bare.base_url}")
-    try:
-        bare.start()
+    with serving(bare, "the bare app") as base_url:
         page = (Url("/"),) * URLS_PER_TARGET
-        report.bare = run_target(bare.base_url, "bare Litestar page", page, seconds, work_dir, None)
-    except Exception:
-        say(f"the bare app's log ends with:\n{bare.log_tail()}")
-        raise
-    finally:
-        bare.stop()
+        report.bare = run_target(base_url, "bare Litestar page", page, seconds, work_dir, None)
 
     store = ThroughputStore(work_dir, server, choosable, env.database_url, env.meili_url, env.meili_key)
     say(f"{server}: the store on {store.base_url}")
-    try:
-        store.start()
-        cookie = signed_in_cookie(store.base_url, STATS_USER, env.password)
+    with serving(store, "the store") as base_url:
+        cookie = signed_in_cookie(base_url, STATS_USER, env.password)
         # Every filter set a few times, so both workers hold its figures, as they would after
         # a while in production (the figures cache and its warmer, store/stats/).
-        warm_up(store.base_url, tuple(_url("/stats", params) for params in env.stats_filters), cookie)
-        sampler = DashboardSampler(store.base_url, cookie, env.stats_filters)
+        warm_up(base_url, tuple(_url("/stats", params) for params in env.stats_filters), cookie)
+        sampler = DashboardSampler(base_url, cookie, env.stats_filters)
         sampler.start()
         try:
-            for target in env.targets:
-                limits = (target.min_rps, target.max_p99_ms)
-                report.targets.append(
-                    run_target(store.base_url, target.name, target.urls, seconds, work_dir, limits)
-                )
+            report.targets = run_targets(base_url, env.targets, seconds, work_dir, judged=True)
         finally:
             sampler.stopping.set()
             sampler.join()
         report.dashboard = sampler.samples
-    except Exception:
-        say(f"the store's log ends with:\n{store.log_tail()}")
-        raise
-    finally:
-        store.stop()
 
     # What building every answer costs: the same targets, shorter, with nothing kept.
     uncached = ThroughputStore(work_dir, server, choosable, env.database_url, env.meili_url, env.meili_key)
     uncached.env["STORE_PAGE_CACHE_SECONDS"] = "0"
     uncached.log_path = work_dir / f"store-{server}-uncached.log"
     say(f"{server}: the store with the page cache off, on {uncached.base_url}")
-    try:
-        uncached.start()
-        for target in env.targets:
-            name = f"{target.name} (cache off)"
-            report.uncached.append(
-                run_target(uncached.base_url, name, target.urls, uncached_seconds(seconds), work_dir, None)
-            )
-    except Exception:
-        say(f"the store's log ends with:\n{uncached.log_tail()}")
-        raise
-    finally:
-        uncached.stop()
+    with serving(uncached, "the store") as base_url:
+        report.uncached = run_targets(
+            base_url, env.targets, uncached_seconds(seconds), work_dir, judged=False, suffix=" (cache off)"
+        )
     return report
 
 
