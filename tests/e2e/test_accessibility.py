@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
 from . import axe
+from .browsing import demo_context, watch_for_problems
 from .conftest import CSP_REPORTER
 from .demo_site import DemoServer
 
@@ -157,29 +158,13 @@ class Users:
         return page
 
     def _open(self, user: str | None) -> Page:
-        context = self.browser.new_context(base_url=self.demo.url, locale="zh-CN")
-        context.set_default_timeout(30_000)  # the machines running the suite can be busy
+        # the machines running the suite can be busy
+        context = demo_context(self.browser, self.demo, user, timeout_ms=30_000)
         self.contexts[user] = context
         context.add_init_script(CSP_REPORTER)
         axe.install(context)
-        if user is not None:
-            answer = context.request.post(
-                "/api/v1/auth/login", data={"username": user, "password": self.demo.passwords[user]}
-            )
-            assert answer.ok, f"{user} could not sign in: {answer.status} {answer.text()}"
         page = context.new_page()
-        page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error on {page.url}: {exc}"))
-
-        def on_response(response: Response) -> None:
-            if response.status >= 500:
-                self.problems.append(f"{response.status} from {response.request.method} {response.url}")
-
-        def on_console(message: ConsoleMessage) -> None:
-            if "CSP violation" in message.text or "Content Security Policy" in message.text:
-                self.problems.append(f"{message.text} (on {page.url})")
-
-        page.on("response", on_response)
-        page.on("console", on_console)
+        watch_for_problems(page, self.problems)
         return page
 
     def close(self) -> None:
