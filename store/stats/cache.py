@@ -212,7 +212,7 @@ async def cached_figure(
     source = source_of(figure)
     name = source if limit == DEFAULT_APPS_LIMIT else f"{source}:{limit}"
     value, as_of = await cached(request, name, filters, lambda: compute_entry(service, name, filters))
-    return part_of(figure, value), as_of
+    return part_of(figure, source, value), as_of
 
 
 async def compute_entry(service: StatsService, name: str, filters: StatsFilters) -> Any:

@@ -86,7 +86,8 @@ async def read_figures(
         async with sessions() as session:
             return await read(name, session)
 
-    sources = list(dict.fromkeys(source_of(name) for name in names))  # places once for its parts
+    source = {name: source_of(name, along=names) for name in names}
+    sources = list(dict.fromkeys(source.values()))  # places once for its parts
     if maker is None or len(sources) < 2:
         results = [await read(source, db_session) for source in sources]
     else:
@@ -99,7 +100,7 @@ async def read_figures(
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
     computed = {source: value for source, (value, _as_of) in zip(sources, results, strict=True)}
-    values = {name: part_of(name, computed[source_of(name)]) for name in names}
+    values = {name: part_of(name, source[name], computed[source[name]]) for name in names}
     return values, min(as_of for _value, as_of in results)
 
 

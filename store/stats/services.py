@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,14 +23,18 @@ DEFAULT_APPS_LIMIT = 20  # apps in each of the apps figure's two lists, unless a
 PARTS: dict[str, str] = {"regions": "places", "zones": "places", "matrix": "places"}
 
 
-def source_of(figure: str) -> str:
-    """What is computed to read ``figure``: ``places`` for its parts, else the figure itself."""
+def source_of(figure: str, along: Collection[str] = ()) -> str:
+    """What is computed to read ``figure``: ``places`` for its parts, and for the summary read
+    along with one of them (``places`` holds the summary too, for less than the two apart);
+    else the figure itself."""
+    if figure == "summary" and any(name in PARTS for name in along):
+        return "places"
     return PARTS.get(figure, figure)
 
 
-def part_of(figure: str, value: Any) -> Any:
-    """``figure`` out of the value of ``source_of(figure)``."""
-    return getattr(value, figure) if figure in PARTS else value
+def part_of(figure: str, source: str, value: Any) -> Any:
+    """``figure`` out of ``value``, the value of its source (``source_of``)."""
+    return value if source == figure else getattr(value, figure)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class StatsService:
         return await figures.summary(self.session, f)
 
     async def get_places(self, f: StatsFilters) -> Places:
-        """The cities, zones and matrix at once (one statement)."""
+        """The cities, zones, matrix and summary at once (one statement)."""
         return await figures.places(self.session, f)
 
     async def list_regions(self, f: StatsFilters) -> list[RegionRow]:
@@ -116,4 +120,5 @@ class StatsService:
             "apps": lambda: self.get_apps(f, limit=limit),
             "time-to-live": lambda: self.get_time_to_live(f),
         }
-        return part_of(figure, await readers[source_of(figure)]())
+        source = source_of(figure)
+        return part_of(figure, source, await readers[source]())

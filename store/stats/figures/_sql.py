@@ -51,15 +51,22 @@ class local_date(FunctionElement[date]):
     inherit_cache = True
 
 
-class local_month(FunctionElement[str]):
-    """``YYYY-MM`` (China Standard Time) of a UTC timestamp column."""
+class local_month(FunctionElement[Any]):
+    """The month (China Standard Time) of a UTC timestamp column, as a key to group by: its
+    first moment on PostgreSQL (cheaper per row than formatting it), ``YYYY-MM`` on SQLite.
+    ``month_text`` makes the key text."""
 
-    type = String()
     inherit_cache = True
 
 
-class date_month(FunctionElement[str]):
-    """``YYYY-MM`` of a date column."""
+class date_month(FunctionElement[Any]):
+    """The month of a date column, as a key to group by (the same kind as ``local_month``)."""
+
+    inherit_cache = True
+
+
+class month_text(FunctionElement[str]):
+    """``YYYY-MM`` of a month key (``local_month`` or ``date_month``)."""
 
     type = String()
     inherit_cache = True
@@ -97,7 +104,7 @@ def _local_month_sqlite(element: local_month, compiler: SQLCompiler, **kw: Any) 
 @compiles(local_month, "postgresql")
 def _local_month_pg(element: local_month, compiler: SQLCompiler, **kw: Any) -> str:
     (stamp,) = _args(element, compiler, **kw)
-    return f"to_char(({stamp} AT TIME ZONE '{LOCAL_ZONE}'), 'YYYY-MM')"
+    return f"date_trunc('month', ({stamp} AT TIME ZONE '{LOCAL_ZONE}'))"
 
 
 @compiles(date_month, "sqlite")
@@ -109,7 +116,19 @@ def _date_month_sqlite(element: date_month, compiler: SQLCompiler, **kw: Any) ->
 @compiles(date_month, "postgresql")
 def _date_month_pg(element: date_month, compiler: SQLCompiler, **kw: Any) -> str:
     (day,) = _args(element, compiler, **kw)
-    return f"to_char({day}, 'YYYY-MM')"
+    return f"date_trunc('month', CAST({day} AS TIMESTAMP))"
+
+
+@compiles(month_text, "sqlite")
+def _month_text_sqlite(element: month_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (key,) = _args(element, compiler, **kw)
+    return key
+
+
+@compiles(month_text, "postgresql")
+def _month_text_pg(element: month_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (key,) = _args(element, compiler, **kw)
+    return f"to_char({key}, 'YYYY-MM')"
 
 
 @compiles(days_between, "sqlite")

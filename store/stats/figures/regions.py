@@ -1,14 +1,15 @@
 """Figures by place: the 21 cities (districts rolled up), the 4 zones, and the publisher ×
-adopter matrix of live adoptions. All three come from one statement (``places``) that starts
-from the cities, so a city with nothing is still there, at zero, and that counts the adoptions
-once for the three."""
+adopter matrix of live adoptions. All three, and the summary, come from one statement
+(``places``) that starts from the cities, so a city with nothing is still there, at zero, and
+that counts the adoptions once for the four: the dashboard shows them all, and the adoption
+cells are the most expensive part of each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, null, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal_column, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +18,7 @@ from store.db import models as m
 from ..filters import StatsFilters
 from ._sql import adoption_cells, app_filters, published_in, region_cities
 from ._values import plain
+from .summary import TOTALS, Summary, summary_of, totals
 
 ZONES: tuple[str, ...] = tuple(zone.value for zone in m.Zone)
 COUNTS = ("published", "adoptions_made", "adoptions_received", "live_made", "live_received")
@@ -129,12 +131,13 @@ def _city_counts(f: StatsFilters, cells: Any) -> Select[Any]:
 
 @dataclass(frozen=True)
 class Places:
-    """The three figures by place, computed together: one statement counts the adoption cells
-    once for all of them (rather than once each), and the dashboard shows all three."""
+    """The three figures by place and the summary, computed together: one statement counts the
+    adoption cells once for all of them (rather than once each)."""
 
     regions: list[RegionRow]
     zones: list[ZoneRow]
     matrix: Matrix
+    summary: Summary
 
 
 def _text(value: str) -> Any:
@@ -144,7 +147,8 @@ def _text(value: str) -> Any:
 def _places_statement(f: StatsFilters) -> Any:
     """Rows of three kinds, in one statement over one ``adoption_cells``: ``city`` (the 21
     cities and their counts), ``zone`` (the city counts summed by zone) and ``pair`` (live
-    adoptions by publishing and adopting city; only pairs with any)."""
+    adoptions by publishing and adopting city; only pairs with any); each with the summary's
+    columns (``TOTALS``, named ``total_…``)."""
     cells = adoption_cells(f)
     per_city = _city_counts(f, cells).order_by(None).cte("per_city")
     city_rows = select(
@@ -189,13 +193,23 @@ def _places_statement(f: StatsFilters) -> Any:
         .where(cells.c.live == 1)
         .group_by(publisher.c.city_code, adopter.c.city_code)
     )
-    return union_all(city_rows, zone_rows, pair_rows)
+    place_rows = union_all(city_rows, zone_rows, pair_rows).subquery("place_rows")
+    # The summary's one row beside every place row (a few hundred at most); from the summary, so
+    # that it is there even when no place row is.
+    summary_row = totals(f, cells)
+    return (
+        select(place_rows, *(summary_row.c[name].label(f"total_{name}") for name in TOTALS))
+        .select_from(summary_row)
+        .outerjoin(place_rows, true())
+    )
 
 
 async def places(session: AsyncSession, f: StatsFilters) -> Places:
     """The cities (all 21 in code order, zeros included), the 4 zones (in the order of
-    ``m.Zone``) and the 21 × 21 matrix of live adoptions (rows publish, columns adopt)."""
+    ``m.Zone``), the 21 × 21 matrix of live adoptions (rows publish, columns adopt) and the
+    summary."""
     rows = (await session.execute(_places_statement(f))).all()
+    summary = summary_of({name: rows[0]._mapping[f"total_{name}"] for name in TOTALS})
     cities = sorted((row for row in rows if row.kind == "city"), key=lambda row: row.code)
     region_rows = [
         RegionRow(
@@ -224,4 +238,5 @@ async def places(session: AsyncSession, f: StatsFilters) -> Places:
         if row.kind == "pair" and row.code in index and row.other in index:
             live[index[row.code]][index[row.other]] = int(row.live_made)
     refs = [CityRef(code=row.code, name=row.name, name_en=row.name_en) for row in region_rows]
-    return Places(regions=region_rows, zones=zone_rows, matrix=Matrix(cities=refs, live=live))
+    matrix = Matrix(cities=refs, live=live)
+    return Places(regions=region_rows, zones=zone_rows, matrix=matrix, summary=summary)

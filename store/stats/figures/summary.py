@@ -1,14 +1,17 @@
 """Totals for the period: apps, versions, adoptions by state, live adoptions, reuse rate, saving,
-and how far reuse reaches (cities, 粤东西北). One statement: four one-row aggregates side by side
-— the adoption cells, the apps with a live adoption, the apps published, the versions."""
+and how far reuse reaches (cities, 粤东西北). One row: four one-row aggregates side by side — the
+adoption cells, the apps with a live adoption, the apps published, the versions. It is a
+statement of its own (``summary``) or joined to the figures by place, which count the same
+adoption cells (``places``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import Subquery, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog.rules import SHOWN_TO_PUBLIC
@@ -47,8 +50,9 @@ class Summary:
         return plain(self)
 
 
-async def summary(session: AsyncSession, f: StatsFilters) -> Summary:
-    cells = adoption_cells(f)
+def totals(f: StatsFilters, cells: Any) -> Subquery:
+    """The summary's numbers as one row, the adoption totals summed from ``cells``
+    (``adoption_cells(f)``)."""
     c = cells.c
     adopter = region_cities("adopter")
     live = c.live == 1
@@ -106,16 +110,39 @@ async def summary(session: AsyncSession, f: StatsFilters) -> Summary:
         )
         .subquery("version_totals")
     )
-    row = (
-        await session.execute(
-            select(adoption_totals, app_totals, published.c.published, versions.c.versions)
-            .select_from(adoption_totals)
-            .join(app_totals, true())
-            .join(published, true())
-            .join(versions, true())
-        )
-    ).one()
-    values = {key: value or 0 for key, value in row._mapping.items()}
+    return (
+        select(adoption_totals, app_totals, published.c.published, versions.c.versions)
+        .select_from(adoption_totals)
+        .join(app_totals, true())
+        .join(published, true())
+        .join(versions, true())
+        .subquery("summary_totals")
+    )
+
+
+TOTALS: tuple[str, ...] = (
+    *(f"state_{state}" for state in STATES),
+    "live",
+    "confirmed",
+    "saving",
+    "cities",
+    "ewn_cities",
+    "ewn_live",
+    "apps_live",
+    "apps_reused",
+    "published",
+    "versions",
+)  # the columns of ``totals``
+
+
+async def summary(session: AsyncSession, f: StatsFilters) -> Summary:
+    row = (await session.execute(select(totals(f, adoption_cells(f))))).one()
+    return summary_of(row._mapping)
+
+
+def summary_of(row: Mapping[Any, Any]) -> Summary:
+    """The summary out of a row holding the columns of ``totals``."""
+    values = {key: row[key] or 0 for key in TOTALS}
     number = {key: int(value) for key, value in values.items() if key != "saving"}
     return Summary(
         published_apps=number["published"],

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.db import models as m
 
 from ..filters import StatsFilters
-from ._sql import app_filters, date_month, live_in, local_month, published_in, requested_in
+from ._sql import app_filters, date_month, live_in, local_month, month_text, published_in, requested_in
 from ._values import plain
 
 
@@ -76,10 +76,16 @@ async def trend(session: AsyncSession, f: StatsFilters, *, today: date) -> list[
     requests = _monthly(local_month(A.created_at), 1, adoptions(requested_in(f)))
     go_lives = _monthly(date_month(A.went_live_on), 2, adoptions(live_in(f), A.went_live_on.is_not(None)))
     events = union_all(apps, requests, go_lives).subquery("events")
-    rows = await session.execute(
+    # Grouped by the month keys, which are made text only once per month.
+    monthly = (
         select(events.c.month, *(func.sum(events.c[name]).label(name) for name in names))
         .group_by(events.c.month)
-        .order_by(events.c.month)
+        .subquery("monthly")
+    )
+    rows = await session.execute(
+        select(month_text(monthly.c.month).label("month"), *(monthly.c[name] for name in names)).order_by(
+            monthly.c.month
+        )
     )
     found = {row.month: row for row in rows}
     last = month_of(f.end or today)

@@ -383,6 +383,28 @@ async def test_publisher_filter_includes_the_districts(scenario, stats) -> None:
     assert (meizhou.published_apps, meizhou.live_adoptions) == (1, 1)  # A4; #12
 
 
+@pytest.mark.parametrize(
+    "f",
+    [
+        period(),
+        period("this_year"),
+        custom(date(2025, 6, 1), date(2026, 3, 31)),
+        period(category="governance"),
+        period(zone="north"),
+        period(publisher=SZ, kind="application"),
+    ],
+    ids=["all-time", "this-year", "custom", "category", "zone", "publisher-and-kind"],
+)
+async def test_the_places_statement_holds_the_same_summary(scenario, stats, f: StatsFilters) -> None:
+    """The dashboard reads the summary from ``places`` (one statement with the cities): the very
+    numbers the summary's own statement gives."""
+    assert (await stats.get_places(f)).summary == await stats.get_summary(f)
+
+
+async def test_an_empty_store_has_the_same_summary_in_places(stats: StatsService) -> None:
+    assert (await stats.get_places(period())).summary == await stats.get_summary(period())
+
+
 # ---------------------------------------------------------------- special cases
 
 

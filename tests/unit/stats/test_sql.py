@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from store.stats.figures._sql import date_month, days_between, local_date, local_midnight, local_month
+from store.stats.figures._sql import (
+    date_month,
+    days_between,
+    local_date,
+    local_midnight,
+    local_month,
+    month_text,
+)
 from store.stats.figures.trend import months_between
 
 STAMP = column("created_at")
@@ -31,9 +38,14 @@ def sql(expression: object, dialect: object) -> str:
         (
             local_month(STAMP),
             "strftime('%Y-%m', created_at, '+8 hours')",
-            "to_char((created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM')",
+            "date_trunc('month', (created_at AT TIME ZONE 'Asia/Shanghai'))",
         ),
-        (date_month(DAY), "strftime('%Y-%m', went_live_on)", "to_char(went_live_on, 'YYYY-MM')"),
+        (
+            date_month(DAY),
+            "strftime('%Y-%m', went_live_on)",
+            "date_trunc('month', CAST(went_live_on AS TIMESTAMP))",
+        ),
+        (month_text(DAY), "went_live_on", "to_char(went_live_on, 'YYYY-MM')"),
         (
             days_between(local_date(STAMP), DAY),
             "CAST(julianday(went_live_on) - julianday(date(created_at, '+8 hours')) AS INTEGER)",
