@@ -6,7 +6,16 @@ COPY scripts/install-assets.sh scripts/
 RUN bash scripts/install-assets.sh
 
 # 3.12, not 3.11: under CPython 3.11 the server segfaults under concurrent requests (README).
-FROM python:3.12-slim
+# Debian 13 (trixie), named rather than left to the slim tag's default: `store backup` and
+# `store restore` run pg_dump and pg_restore from this image, and Debian ships one major version
+# of them per release, 17 in trixie (15 in bookworm). pg_dump refuses a server newer than itself,
+# and pg_restore of a newer major may write what an older server rejects, so the client tools and
+# docker-compose.yml's postgres image are of the same major version: change them together
+# (tests/unit/test_docker_compose.py checks they agree; README, "Backups").
+FROM python:3.12-slim-trixie
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-17 \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/store
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./

@@ -17,6 +17,7 @@ from store.settings import SearchSettings, load_settings
 if TYPE_CHECKING:
     from search.index_db import Drift
     from search.meili import MeiliEngine
+    from search.reindex import CheckReport
     from store.settings import Settings
 
 T = TypeVar("T")
@@ -358,6 +359,15 @@ def _drift_lines(name: str, drift: Drift) -> list[str]:
     return lines
 
 
+def _echo_search_drift(report: CheckReport) -> None:
+    """Each search index against what it is built from (reindex --check, restore, check)."""
+    for line in _drift_lines("database index (against the apps table)", report.database):
+        click.echo(line)
+    if report.meilisearch is not None:
+        for line in _drift_lines("Meilisearch (against the database index)", report.meilisearch):
+            click.echo(line)
+
+
 @main.command()
 @click.option(
     "--check", "check_only", is_flag=True, help="Compare the indexes with the database; change nothing."
@@ -385,13 +395,9 @@ def reindex(check_only: bool) -> None:
             report = _with_search(compare)
         except SearchUnavailable as exc:
             raise click.ClickException(f"Meilisearch cannot be reached: {exc}") from exc
-        for line in _drift_lines("database index (against the apps table)", report.database):
-            click.echo(line)
-        if report.meilisearch is not None:
-            for line in _drift_lines("Meilisearch (against the database index)", report.meilisearch):
-                click.echo(line)
-            if report.in_flight:
-                click.echo(f"  {len(report.in_flight)} apps have changes waiting in the outbox (not drift)")
+        _echo_search_drift(report)
+        if report.meilisearch is not None and report.in_flight:
+            click.echo(f"  {len(report.in_flight)} apps have changes waiting in the outbox (not drift)")
         sys.exit(0 if report.clean else 1)
 
     async def rebuild(sessions: async_sessionmaker[AsyncSession], meili: MeiliEngine | None) -> Any:
@@ -530,11 +536,7 @@ def restore_store(directory: Path, jobs: int) -> None:
     if report.meili_documents is not None:
         click.echo(f"Meilisearch: {report.meili_documents} documents indexed into a new index")
     if report.search is not None:
-        for line in _drift_lines("database index (against the apps table)", report.search.database):
-            click.echo(line)
-        if report.search.meilisearch is not None:
-            for line in _drift_lines("Meilisearch (against the database index)", report.search.meilisearch):
-                click.echo(line)
+        _echo_search_drift(report.search)
     if report.search_error:
         click.echo(report.search_error)
     if header.problems:
@@ -544,7 +546,12 @@ def restore_store(directory: Path, jobs: int) -> None:
 
 
 @main.command("check")
-@click.option("--fix", is_flag=True, help="Delete orphans: objects no row points to, older than --min-age.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Delete orphans: objects no row points to, older than --min-age. Record the size and SHA-256 "
+    "of screenshots uploaded before the store recorded them.",
+)
 @click.option(
     "--min-age",
     default=3600,
@@ -581,11 +588,20 @@ def check_store(fix: bool, min_age: int, sizes_only: bool, jobs: int) -> None:
     )
     checked = summary.checked
     how = "sizes compared" if sizes_only else f"{summary.hashed_bytes} bytes hashed"
-    click.echo(f"artifacts: {checked['artifact']} checked ({how})")
     click.echo(
-        f"screenshots: {checked['screenshot']}, thumbnails: {checked['thumbnail']} checked present "
-        "(their rows record no size or checksum)"
+        f"artifacts: {checked['artifact']}, screenshots: {checked['screenshot']}, "
+        f"thumbnails: {checked['thumbnail']} checked ({how})"
     )
+    if summary.unrecorded:
+        click.echo(
+            f"{summary.unrecorded} screenshots and thumbnails have no checksum recorded (uploaded before "
+            "the store recorded them): checked present and not empty only"
+            + (
+                f"; {summary.recorded} measured and recorded now"
+                if fix and not sizes_only
+                else "; `store check --fix` measures and records them"
+            )
+        )
     click.echo(
         f"missing: {summary.missing}, wrong size: {summary.wrong_size}, wrong SHA-256: {summary.wrong_sha256}"
     )
@@ -601,11 +617,7 @@ def check_store(fix: bool, min_age: int, sizes_only: bool, jobs: int) -> None:
             f"and were left alone: {shown}"
         )
     if summary.search is not None:
-        for line in _drift_lines("database index (against the apps table)", summary.search.database):
-            click.echo(line)
-        if summary.search.meilisearch is not None:
-            for line in _drift_lines("Meilisearch (against the database index)", summary.search.meilisearch):
-                click.echo(line)
+        _echo_search_drift(summary.search)
     if summary.search_error:
         click.echo(summary.search_error)
     click.echo(f"{'all is well' if summary.ok else 'PROBLEMS FOUND'} ({time.perf_counter() - started:.1f} s)")

@@ -8,7 +8,8 @@ or idle client can hold: an idle connection is closed after ``STORE_KEEP_ALIVE_S
 request's headers must arrive within ``STORE_HEADER_TIMEOUT_SECONDS``, and a request body that
 stalls for ``STORE_BODY_TIMEOUT_SECONDS`` is answered 408 by the app itself (store/lib/deadlines.py:
 neither server has such a timer, and an idle timer, unlike a total one, lets a 1 GiB upload take
-as long as it needs). Which server is the default and why: README, "Running in production".
+as long as it needs). granian times idle connections and headers with one timer, set to the longer
+of the two (see ``_granian``). Which server is the default and why: README, "Running in production".
 """
 
 from __future__ import annotations
@@ -146,11 +147,12 @@ def _granian(
     settings: Settings, *, host: str, port: int, workers: int, log_config: dict[str, Any] | None
 ) -> None:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
 
-    # granian has one timer for both: it runs while a connection waits for a request's headers,
-    # whether it is idle between requests or receiving them.
+    # granian has one timer for both (hyper's header_read_timeout): it runs while a connection
+    # waits for a request's headers, whether it is idle between requests or receiving them. The
+    # longer of the two, so a slow client still gets the header time it was promised.
     header_ms = 1000 * max(settings.server.keep_alive_seconds, settings.server.header_timeout_seconds)
     Granian(
         "store.serving:granian_app",
@@ -158,6 +160,11 @@ def _granian(
         address=host,
         port=port,
         interface=Interfaces.ASGI,
+        # HTTP/1 only, as uvicorn: in the default "auto" mode granian first waits, with no timer,
+        # for bytes that tell HTTP/1 from HTTP/2, so a client that connects and sends nothing is
+        # held for ever. Nothing is lost: HTTP/2 without TLS is spoken only by clients that know
+        # in advance (browsers never do); TLS, and HTTP/2 with it, ends at the proxy in front.
+        http=HTTPModes.http1,
         workers=workers,
         http1_settings=HTTP1Settings(header_read_timeout=header_ms),
         # uvicorn restarts a dead worker; granian's default is to stop the whole server

@@ -410,6 +410,15 @@ class ArtifactService:
 
 
 MAX_SCREENSHOTS = 12
+#: the pieces an image in memory is stored in (the storage gathers them to hash and write)
+PIECE_BYTES = 1 << 20
+
+
+async def _pieces(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), PIECE_BYTES):
+        yield data[start : start + PIECE_BYTES]
+
+
 TOO_MANY_SCREENSHOTS = _("An app may have at most %(max)s screenshots.")
 
 
@@ -437,8 +446,17 @@ class ScreenshotService:
         await self.check_can_add(user, app)
         base = f"screenshots/{app.id}/{uuid.uuid4().hex}"
         try:
-            await self.storage.put_bytes(base, image.image, content_type=image.content_type)
-            await self.storage.put_bytes(base + "-thumb.jpg", image.thumbnail, content_type="image/jpeg")
+            # put_stream, not put_bytes: the size and SHA-256 of what was stored, hashed off the
+            # event loop on the way (as for files), so `store check` can tell a damaged image.
+            stored = await self.storage.put_stream(
+                base, _pieces(image.image), content_type=image.content_type, max_bytes=len(image.image)
+            )
+            thumb = await self.storage.put_stream(
+                base + "-thumb.jpg",
+                _pieces(image.thumbnail),
+                content_type="image/jpeg",
+                max_bytes=len(image.thumbnail),
+            )
         except StorageError as exc:
             await self._forget(base)
             raise ServiceUnavailable(
@@ -452,6 +470,10 @@ class ScreenshotService:
             content_type=image.content_type,
             width=image.width,
             height=image.height,
+            size=stored.size,
+            sha256=stored.sha256,
+            thumb_size=thumb.size,
+            thumb_sha256=thumb.sha256,
         )
         # Parallel uploads all passed the check above: lock the app's row (PostgreSQL; SQLite
         # takes its write lock at the insert, which comes before the count) and count again with

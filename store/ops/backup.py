@@ -16,10 +16,11 @@ for a big store. That is safe because an object is never rewritten (every upload
 what is read later is what the snapshot's rows point to. An object deleted in between (its file
 removed after the snapshot) is reported, and the backup exits non-zero.
 
-Without ``--with-files`` an artifact is checked for presence and size, and its SHA-256 is the one
-its row recorded (checked against the bytes at upload; ``store check`` re-reads them); screenshots
-and thumbnails, whose rows record neither, are read and hashed. With ``--with-files`` every object
-is copied to DIR/objects/ and hashed on the way, an artifact against its row.
+Without ``--with-files`` an object is checked for presence and size, and its SHA-256 is the one
+its row recorded (measured as it was stored; ``store check`` re-reads them); screenshots and
+thumbnails uploaded before migration 0009, whose rows record neither, are read and hashed. With
+``--with-files`` every object is copied to DIR/objects/ and hashed on the way, against its row's
+SHA-256 where it has one. ``store restore`` then checks every object against the manifest.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from .database import (
     alembic_revision,
     kind_of,
     pg_command,
+    require_pg_dump,
     row_counts,
     run_tool,
     sqlite_copy,
@@ -93,6 +95,12 @@ async def backup(
         raise OpsError(f"the database file {sqlite_path(settings.db.url)} does not exist")
     storage = build_storage(settings.storage)
     await storage.check()
+    if kind == "postgresql":
+        engine = create_engine(settings.db)
+        try:
+            await require_pg_dump(engine, settings.db.url)
+        finally:
+            await engine.dispose()
     _prepare(directory, force)
     database_file = directory / DATABASE_FILES[kind]
     scratch = directory / REFERENCES_FILE

@@ -3,10 +3,12 @@
 Three walks, none of which holds the store in memory:
 
 1. Rows to objects. Every live artifact, screenshot and thumbnail, in keyset pages of rows: its
-   object is there, an artifact's with the size and (unless ``hashes`` is off) the SHA-256 its
-   row recorded, read in chunks, ``jobs`` objects at a time. Screenshot rows record neither, so
-   their images and thumbnails are checked present and not empty. A row removed while the check
-   runs is not reported as a missing object.
+   object is there, with the size and (unless ``hashes`` is off) the SHA-256 its row recorded,
+   read in chunks, ``jobs`` objects at a time. Screenshots uploaded before migration 0009 have
+   none recorded: their images and thumbnails are checked present and not empty, and counted;
+   ``fix`` reads them and records what it measured (trusted on first sight: they were never
+   checked before, and an object is never rewritten). A row removed while the check runs is not
+   reported as a missing object.
 2. Objects to rows. The storage listing, page by page; one indexed lookup per page says which of
    its keys a row points to. The others are orphans — unless written less than ``min_age`` ago:
    an upload stores its object a moment before its row commits, and a local upload's temporary
@@ -15,6 +17,7 @@ Three walks, none of which holds the store in memory:
    the store's folders (``artifacts/``, ``screenshots/``) are not the store's: counted, left alone.
    Not a sorted merge of the two key lists: that needs both in one order, and S3 stores do not
    share one (SeaweedFS lists folder by folder, ``a/b`` before ``a-c``; AWS sorts whole keys).
+   ``fix`` also records the checksums of screenshots that have none (walk 1).
 3. The search indexes against the database: ``store reindex --check``'s comparison.
 """
 
@@ -23,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from search import reindex as search_reindex
 from search.errors import SearchUnavailable
@@ -40,6 +45,7 @@ from .objects import (
     for_each,
     measure,
     pages,
+    record_statement,
     referenced_among,
     references,
     still_referenced,
@@ -57,6 +63,8 @@ class CheckSummary:
     missing: int = 0
     wrong_size: int = 0
     wrong_sha256: int = 0
+    unrecorded: int = 0  # screenshots and thumbnails whose rows record no size or SHA-256 (before 0009)
+    recorded: int = 0  # of those, measured and recorded now (``fix``)
     listed: int = 0
     foreign: list[str] = field(default_factory=list)  # outside the store's folders: left alone
     foreign_count: int = 0
@@ -90,7 +98,8 @@ async def check(
     summary = CheckSummary()
     try:
         read = engine_reader(engine)
-        await _rows_to_objects(summary, read, storage, hashes=hashes, jobs=jobs, say=say)
+        record = engine if fix and hashes else None
+        await _rows_to_objects(summary, read, storage, record=record, hashes=hashes, jobs=jobs, say=say)
         await _objects_to_rows(summary, read, storage, fix=fix, min_age=min_age, say=say)
         try:
             summary.search = await search_reindex.check(session_maker(engine), meili)
@@ -102,12 +111,21 @@ async def check(
 
 
 async def _rows_to_objects(
-    summary: CheckSummary, read: Reader, storage: Storage, *, hashes: bool, jobs: int, say: Say
+    summary: CheckSummary,
+    read: Reader,
+    storage: Storage,
+    *,
+    record: AsyncEngine | None,
+    hashes: bool,
+    jobs: int,
+    say: Say,
 ) -> None:
+    """Walk 1; with ``record``, the measured checksums of rows that have none are written there."""
+
     async def verify(ref: Reference) -> None:
         sha256 = None
         try:
-            if hashes and ref.sha256 is not None:
+            if hashes and (ref.recorded or record is not None):
                 size, sha256 = await measure(storage, ref.key)
                 summary.hashed_bytes += size
             else:
@@ -118,15 +136,25 @@ async def _rows_to_objects(
                 say(f"MISSING {ref.key} ({ref.describe()}): no such object in storage")
             return
         summary.checked[ref.kind.value] += 1
-        if ref.size is not None and size != ref.size:
+        if not ref.recorded:
+            await _unrecorded(ref, size, sha256)
+        elif size != ref.size:
             summary.wrong_size += 1
             say(f"WRONG SIZE {ref.key} ({ref.describe()}): {size} bytes, the row says {ref.size}")
-        elif ref.size is None and size == 0:
-            summary.wrong_size += 1
-            say(f"WRONG SIZE {ref.key} ({ref.describe()}): the object is empty")
         elif sha256 is not None and sha256 != ref.sha256:
             summary.wrong_sha256 += 1
             say(f"WRONG SHA-256 {ref.key} ({ref.describe()}): {sha256}, the row says {ref.sha256}")
+
+    async def _unrecorded(ref: Reference, size: int, sha256: str | None) -> None:
+        summary.unrecorded += 1
+        if size == 0:
+            summary.wrong_size += 1
+            say(f"WRONG SIZE {ref.key} ({ref.describe()}): the object is empty")
+        elif record is not None and sha256 is not None:
+            async with record.begin() as conn:
+                done = (await conn.execute(record_statement(ref, size, sha256))).rowcount
+            if done:
+                summary.recorded += 1
 
     await for_each(references(read), verify, jobs=jobs)
 

@@ -3,13 +3,15 @@ snapshot records about itself (row counts, Alembic revision).
 
 ``pg_dump``/``pg_restore`` get host, port, user and database name as arguments built from the
 SQLAlchemy URL; the password only ever travels in ``PGPASSWORD`` in the child's environment, never
-on a command line (visible to every user in ``ps``) or in a message.
+on a command line (visible to every user in ``ps``) or in a message. Both are checked before
+anything is written: present, pg_dump not older than the server, pg_restore able to read the dump.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -28,6 +30,8 @@ from .objects import Reader
 SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
 #: lines of a failing tool's error output shown to the operator
 STDERR_LINES = 20
+#: ``pg_dump (PostgreSQL) 17.9 (Debian 17.9-0+deb13u1)``: the major version
+_TOOL_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
 
 # Empty means no relation of our own: system schemas hold nothing we restore.
 _USER_RELATIONS = text(
@@ -97,6 +101,62 @@ def _query_value(url: URL, name: str) -> str:
     if isinstance(value, tuple):
         value = value[0] if value else None
     return value or ""
+
+
+async def _output(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await process.communicate()
+    return process.returncode or 0, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.strip().splitlines()[-STDERR_LINES:])
+
+
+async def client_major(binary: str) -> int:
+    """The PostgreSQL major version a client tool belongs to (from ``--version``)."""
+    status, stdout, stderr = await _output([binary, "--version"])
+    match = _TOOL_VERSION.search(stdout)
+    if status != 0 or match is None:
+        said = _tail(stdout + stderr)
+        raise OpsError(f"{binary} --version does not say which PostgreSQL it is from:\n{said}")
+    return int(match.group(1))
+
+
+async def server_major(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(text("SHOW server_version_num")) or 0) // 10000
+
+
+async def require_pg_dump(engine: AsyncEngine, url: str) -> None:
+    """Refuse, before anything is written, a pg_dump that is missing or older than the server:
+    pg_dump would refuse the server itself ("server version mismatch"), after the backup folder
+    was prepared and the snapshot taken."""
+    argv, _ = pg_command("pg_dump", url)
+    client, server = await client_major(argv[0]), await server_major(engine)
+    if client < server:
+        raise OpsError(
+            f"{argv[0]} is PostgreSQL {client}'s, older than the server (PostgreSQL {server}), and cannot "
+            f"dump it: install the client tools of PostgreSQL {server} (Debian/Ubuntu: "
+            f"postgresql-client-{server}) and put them first on PATH; nothing was written"
+        )
+
+
+async def require_pg_restore(dump: Path, url: str) -> None:
+    """Refuse, before anything changes, a pg_restore that is missing or cannot read ``dump``
+    (made by a newer pg_dump: its archive format is unknown to an older pg_restore)."""
+    argv, _ = pg_command("pg_restore", url)
+    status, _stdout, stderr = await _output([argv[0], "--list", str(dump)])
+    if status != 0:
+        client = await client_major(argv[0])
+        raise OpsError(
+            f"{argv[0]} (PostgreSQL {client}) cannot read {dump.name}:\n{_tail(stderr)}\nA dump is read "
+            "only by a pg_restore of its pg_dump's major version or newer: install the client tools of "
+            "the server it was dumped from; nothing was changed"
+        )
 
 
 async def run_tool(argv: list[str], env: dict[str, str]) -> None:

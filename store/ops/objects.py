@@ -1,9 +1,9 @@
 """The objects the database points to, and walks over them that stay small.
 
-Three kinds of row name an object: a live artifact (its file, with the size and SHA-256 recorded
-at upload), a screenshot (its image) and the screenshot's thumbnail (neither has a recorded size
-or checksum). A removed artifact's object is deleted after the removal commits, so its row no
-longer points to anything.
+Three kinds of row name an object: a live artifact (its file), a screenshot (its image) and the
+screenshot's thumbnail, each with the size and SHA-256 recorded as it was stored. Screenshots
+uploaded before migration 0009 have neither (``Reference.recorded`` is false). A removed
+artifact's object is deleted after the removal commits, so its row no longer points to anything.
 
 Rows are read by keyset pagination on their ids through a ``Reader``: the check opens a short
 read per page (no transaction held for hours), the backup reads every page inside its snapshot.
@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, Update, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -54,6 +54,11 @@ class Reference:
     row_id: int
     size: int | None = None
     sha256: str | None = None
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the row recorded the object's size and SHA-256 (not before migration 0009)."""
+        return self.size is not None and self.sha256 is not None
 
     def describe(self) -> str:
         """Which row points here, for messages: ``artifact 12``, ``screenshot 3 (thumbnail)``."""
@@ -102,10 +107,12 @@ async def references(read: Reader, *, batch: int = BATCH) -> AsyncIterator[Refer
     async for row in _keyset(read, live, artifact.id, batch):
         yield Reference(row.object_key, ObjectKind.ARTIFACT, row.id, row.size, row.sha256)
     shot = m.Screenshot
-    shots = select(shot.id, shot.object_key, shot.thumb_key)
+    shots = select(
+        shot.id, shot.object_key, shot.thumb_key, shot.size, shot.sha256, shot.thumb_size, shot.thumb_sha256
+    )
     async for row in _keyset(read, shots, shot.id, batch):
-        yield Reference(row.object_key, ObjectKind.SCREENSHOT, row.id)
-        yield Reference(row.thumb_key, ObjectKind.THUMBNAIL, row.id)
+        yield Reference(row.object_key, ObjectKind.SCREENSHOT, row.id, row.size, row.sha256)
+        yield Reference(row.thumb_key, ObjectKind.THUMBNAIL, row.id, row.thumb_size, row.thumb_sha256)
 
 
 async def referenced_among(read: Reader, keys: Sequence[str]) -> set[str]:
@@ -138,6 +145,23 @@ async def still_referenced(read: Reader, ref: Reference) -> bool:
     else:
         query = select(m.Screenshot.id).where(m.Screenshot.id == ref.row_id)
     return bool(await read(query))
+
+
+def record_statement(ref: Reference, size: int, sha256: str) -> Update:
+    """Record a screenshot's or thumbnail's measured size and SHA-256 on its row, if the row
+    still points to the object and has recorded none meanwhile."""
+    shot = m.Screenshot
+    if ref.kind == ObjectKind.SCREENSHOT:
+        key_column, size_column, sha_column = shot.object_key, "size", "sha256"
+    elif ref.kind == ObjectKind.THUMBNAIL:
+        key_column, size_column, sha_column = shot.thumb_key, "thumb_size", "thumb_sha256"
+    else:
+        raise ValueError(f"{ref.describe()}: an artifact's row records its checksum at upload")
+    return (
+        update(shot)
+        .where(shot.id == ref.row_id, key_column == ref.key, getattr(shot, sha_column).is_(None))
+        .values({size_column: size, sha_column: sha256})
+    )
 
 
 async def measure(storage: Storage, key: str) -> tuple[int, str]:

@@ -2,8 +2,9 @@
 
 Refusals come first and change nothing: a folder that is not a whole backup, a damaged dump or
 manifest (their SHA-256 are in the header), a backup made by a newer store (an Alembic revision
-this code does not know), a database kind other than the configured one, a target database with
-any table in it, and — when the backup carries its objects — a target storage holding any object.
+this code does not know), a database kind other than the configured one, a pg_restore missing or
+too old to read the dump, a target database with any table in it, and — when the backup carries
+its objects — a target storage holding any object.
 Without ``objects/`` the objects are expected in the target storage already (a bucket that
 survived, or one restored by other means) and are verified where they are.
 
@@ -48,6 +49,7 @@ from .database import (
     kind_of,
     pg_command,
     postgres_relations,
+    require_pg_restore,
     run_tool,
     safe_url,
     sqlite_copy,
@@ -93,6 +95,8 @@ async def restore(
     behind = _check_revision(header, url)
     await anyio.to_thread.run_sync(verify_file, directory, header.database)
     await anyio.to_thread.run_sync(verify_file, directory, header.manifest)
+    if kind == "postgresql":
+        await require_pg_restore(directory / header.database.file, url)
     objects_dir = directory / OBJECTS_DIR
     if header.with_files and not objects_dir.is_dir():
         raise OpsError(

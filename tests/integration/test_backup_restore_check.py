@@ -1,9 +1,9 @@
 """`store backup`, `store restore` and `store check`, through the CLI, on both kinds of store:
 SQLite with a local folder, and PostgreSQL with SeaweedFS (S3).
 
-One source store of each kind is seeded with the demo (plus screenshots, whose rows record no
-size or checksum) and backed up once with its files; every test restores into stores of its own,
-and every store is removed at the end.
+One source store of each kind is seeded with the demo (plus screenshots, whose rows record the
+size and SHA-256 of image and thumbnail) and backed up once with its files; every test restores
+into stores of its own, and every store is removed at the end.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner, Result
 from PIL import Image
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import column, delete, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.app import event_subscribers
@@ -122,9 +122,11 @@ class Stores:
                 empty_bucket(self.seaweed, bucket)
 
 
-async def cli(store: Store, *args: str, stdin: str | None = None) -> Result:
-    """Run the ``store`` command against ``store`` (its own event loop, so in a thread)."""
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args), input=stdin, env=store.env)
+async def cli(store: Store, *args: str, stdin: str | None = None, path: Path | None = None) -> Result:
+    """Run the ``store`` command against ``store`` (its own event loop, so in a thread); with
+    ``path``, that folder is the whole PATH (where pg_dump and pg_restore are looked up)."""
+    env = store.env | ({"PATH": str(path)} if path is not None else {})
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), input=stdin, env=env)
 
 
 def png(seed: int) -> bytes:
@@ -277,7 +279,8 @@ async def test_the_source_store_checks_clean(source: Store) -> None:
     result = await cli(source, "check", "--jobs", "2")
     assert result.exit_code == 0, result.output
     assert "missing: 0, wrong size: 0, wrong SHA-256: 0" in result.output
-    assert "screenshots: 2, thumbnails: 2 checked present" in result.output
+    assert "screenshots: 2, thumbnails: 2 checked" in result.output
+    assert "no checksum recorded" not in result.output
     assert "database index (against the apps table): in step" in result.output
 
 
@@ -458,3 +461,189 @@ async def test_check_names_each_problem_and_fix_removes_only_the_orphan(
     header = json.loads((tmp_path / "of-damaged" / "backup.json").read_text(encoding="utf-8"))
     assert header["problems"] == 3
     assert {gone, shorter, altered}.isdisjoint(manifest(tmp_path / "of-damaged"))
+
+
+# --- screenshots: their rows record size and SHA-256 -----------------------------------------
+
+
+async def screenshot_rows(store: Store) -> list[m.Screenshot]:
+    async with session_maker(store.engine)() as session:
+        return list(await session.scalars(select(m.Screenshot).order_by(m.Screenshot.id)))
+
+
+async def test_screenshot_rows_record_what_was_stored_and_the_backup_lists_it(
+    source: Store, backup_dir: Path
+) -> None:
+    shots = await screenshot_rows(source)
+    assert len(shots) == 2
+    entries = manifest(backup_dir)
+    for shot in shots:
+        assert (shot.size, shot.sha256) == await measure(source.storage, shot.object_key)
+        assert (shot.thumb_size, shot.thumb_sha256) == await measure(source.storage, shot.thumb_key)
+        assert shot.size == len(png(shots.index(shot)))
+        assert (entries[shot.object_key]["size"], entries[shot.object_key]["sha256"]) == (
+            shot.size,
+            shot.sha256,
+        )
+        thumb = entries[shot.thumb_key]
+        assert (thumb["kind"], thumb["size"], thumb["sha256"]) == (
+            "thumbnail",
+            shot.thumb_size,
+            shot.thumb_sha256,
+        )
+
+
+async def test_check_finds_a_screenshot_missing_shorter_or_altered(
+    backup_dir: Path, stores: Stores, tmp_path: Path
+) -> None:
+    store = await stores.new()
+    restored = await cli(store, "restore", str(backup_dir))
+    assert restored.exit_code == 0, restored.output
+    first, second = await screenshot_rows(store)
+    gone, shorter, altered = first.object_key, second.object_key, first.thumb_key
+    await store.storage.delete(gone)
+    await store.storage.put_bytes(shorter, b"not a png", content_type="image/png")
+    thumb = bytearray(await store.storage.get_bytes(altered))
+    thumb[len(thumb) // 2] ^= 0xFF  # same size, other bytes
+    await store.storage.put_bytes(altered, bytes(thumb), content_type="image/jpeg")
+
+    result = await cli(store, "check", "--min-age", "0")
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert f"MISSING {gone} (screenshot {first.id}): no such object in storage" in out
+    assert f"WRONG SIZE {shorter} (screenshot {second.id}): 9 bytes, the row says {second.size}" in out
+    assert f"WRONG SHA-256 {altered} (screenshot {first.id} (thumbnail)): " in out
+    assert f"the row says {first.thumb_sha256}" in out
+    assert "missing: 1, wrong size: 1, wrong SHA-256: 1" in out and "PROBLEMS FOUND" in out
+    assert "ORPHAN" not in out
+
+    # Sizes only: the altered thumbnail of the same size goes unseen.
+    quick = await cli(store, "check", "--sizes-only", "--min-age", "0")
+    assert quick.exit_code == 1
+    assert f"WRONG SIZE {shorter}" in quick.output and altered not in quick.output
+
+    # A backup with its files takes none of the three, and says so.
+    damaged = await cli(store, "backup", "--with-files", str(tmp_path / "of-damaged"))
+    assert damaged.exit_code == 1, damaged.output
+    for line in (f"MISSING {gone}", f"WRONG SIZE {shorter}", f"WRONG SHA-256 {altered}"):
+        assert line in damaged.output
+    assert {gone, shorter, altered}.isdisjoint(manifest(tmp_path / "of-damaged"))
+    assert not (tmp_path / "of-damaged" / "objects" / altered).exists()
+    # Without its files, the manifest takes the row's SHA-256 (a wrong size is still seen).
+    listed = await cli(store, "backup", str(tmp_path / "rows-only"))
+    assert listed.exit_code == 1, listed.output
+    assert f"MISSING {gone}" in listed.output and f"WRONG SIZE {shorter}" in listed.output
+
+
+async def test_screenshots_from_before_checksums_are_reported_and_fix_records_them(
+    backup_dir: Path, stores: Stores
+) -> None:
+    store = await stores.new()
+    restored = await cli(store, "restore", str(backup_dir))
+    assert restored.exit_code == 0, restored.output
+    recorded = {
+        shot.id: (shot.size, shot.sha256, shot.thumb_size, shot.thumb_sha256)
+        for shot in await screenshot_rows(store)
+    }
+    async with store.engine.begin() as conn:  # as uploaded before migration 0009
+        await conn.execute(
+            update(m.Screenshot).values(size=None, sha256=None, thumb_size=None, thumb_sha256=None)
+        )
+
+    result = await cli(store, "check", "--min-age", "0")
+    assert result.exit_code == 0, result.output  # nothing is wrong, only unknown
+    assert (
+        "4 screenshots and thumbnails have no checksum recorded (uploaded before the store recorded them): "
+        "checked present and not empty only; `store check --fix` measures and records them"
+    ) in result.output
+    assert "all is well" in result.output
+    assert all(shot.sha256 is None for shot in await screenshot_rows(store))
+
+    fixed = await cli(store, "check", "--fix", "--min-age", "0")
+    assert fixed.exit_code == 0, fixed.output
+    assert "4 measured and recorded now" in fixed.output
+    after = {
+        shot.id: (shot.size, shot.sha256, shot.thumb_size, shot.thumb_sha256)
+        for shot in await screenshot_rows(store)
+    }
+    assert after == recorded
+
+    again = await cli(store, "check", "--min-age", "0")
+    assert again.exit_code == 0 and "no checksum recorded" not in again.output
+
+    # An old row whose image is empty is damaged all the same.
+    first = (await screenshot_rows(store))[0]
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            update(m.Screenshot).where(m.Screenshot.id == first.id).values(size=None, sha256=None)
+        )
+    await store.storage.put_bytes(first.object_key, b"", content_type="image/png")
+    empty = await cli(store, "check", "--fix", "--min-age", "0")
+    assert empty.exit_code == 1
+    assert f"WRONG SIZE {first.object_key} (screenshot {first.id}): the object is empty" in empty.output
+    assert (await screenshot_rows(store))[0].sha256 is None  # nothing recorded for a damaged object
+
+
+# --- PostgreSQL's client tools ---------------------------------------------------------------
+
+
+def fake_tool(folder: Path, name: str, version: str, error: str = "") -> None:
+    """An executable answering ``--version`` as a PostgreSQL client of ``version`` would (an old
+    client cannot be installed beside the real one), and failing with ``error`` otherwise."""
+    folder.mkdir(exist_ok=True)
+    tool = folder / name
+    tool.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then echo "{name} (PostgreSQL) {version}"; exit 0; fi\n'
+        f'echo "{name}: error: {error}" >&2\nexit 1\n'
+    )
+    tool.chmod(0o755)
+
+
+async def test_backup_refuses_a_pg_dump_that_is_missing_or_older_than_the_server(
+    source: Store, tmp_path: Path
+) -> None:
+    if source.kind != "postgresql":
+        pytest.skip("pg_dump backs up PostgreSQL only")
+    async with source.engine.connect() as conn:
+        server = int(await conn.scalar(text("SHOW server_version_num")) or 0) // 10000
+    target = tmp_path / "backup"
+
+    nothing = tmp_path / "no-tools"
+    nothing.mkdir()
+    missing = await cli(source, "backup", str(target), path=nothing)
+    assert missing.exit_code != 0
+    assert "pg_dump was not found on PATH" in missing.output
+    assert "postgresql-client" in missing.output
+    assert not target.exists()
+
+    old = tmp_path / "old-tools"
+    fake_tool(old, "pg_dump", f"{server - 1}.3")
+    older = await cli(source, "backup", str(target), path=old)
+    assert older.exit_code != 0
+    assert f"is PostgreSQL {server - 1}'s, older than the server (PostgreSQL {server})" in older.output
+    assert f"postgresql-client-{server}" in older.output and "nothing was written" in older.output
+    assert not target.exists()
+
+
+async def test_restore_refuses_a_pg_restore_that_cannot_read_the_dump(
+    backup_dir: Path, stores: Stores, tmp_path: Path
+) -> None:
+    if stores.kind != "postgresql":
+        pytest.skip("pg_restore restores PostgreSQL only")
+    target = await stores.new()
+    old = tmp_path / "old-tools"
+    fake_tool(old, "pg_restore", "9.6.24", "unsupported version (1.16) in file header")
+    result = await cli(target, "restore", str(backup_dir), path=old)
+    assert result.exit_code != 0
+    assert "(PostgreSQL 9) cannot read database.pgdump" in result.output
+    assert (
+        "unsupported version (1.16) in file header" in result.output
+        and "nothing was changed" in result.output
+    )
+    assert await table_names(target) == []
+
+    nothing = tmp_path / "no-tools"
+    nothing.mkdir()
+    missing = await cli(target, "restore", str(backup_dir), path=nothing)
+    assert missing.exit_code != 0 and "pg_restore was not found on PATH" in missing.output
+    assert await table_names(target) == []

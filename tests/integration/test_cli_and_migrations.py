@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
@@ -161,3 +162,93 @@ async def test_migrate_fills_an_empty_search_index_from_existing_apps(
 
     again = await _invoke(monkeypatch, database_url, ["migrate"])
     assert "search index filled" not in again.output  # a filled index is left to the subscribers
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_screenshot_checksums_migration_keeps_rows_both_ways(tmp_path, backend: str) -> None:
+    """Migration 0009 on a database with a screenshot: the row stays, with no checksum recorded
+    (NULL: the objects are not read by a migration); a new row can record them; downgrading drops
+    the columns and keeps the rows, and upgrading again works."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from store.db.engine import create_engine
+    from store.settings import DatabaseSettings
+    from tests.conftest import _create_pg_database, _drop_pg_database, _pg_url
+
+    name = f"store_test_shot_sums_{uuid.uuid4().hex[:10]}"
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'before-sums.db'}"
+    else:
+        await _create_pg_database(name)
+        url = _pg_url(name)
+    engine = create_engine(DatabaseSettings(url=url))
+    now = datetime.now(UTC)
+    columns = {"size", "sha256", "thumb_size", "thumb_sha256"}
+
+    async def screenshot_columns() -> set[str]:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("screenshots")}
+            )
+
+    try:
+        await asyncio.to_thread(upgrade, url, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO apps (id, slug, kind, name, name_en, summary, description, category,"
+                    " region_code, department, contact_name, contact_phone, contact_email, maturity,"
+                    " license_type, license_spdx, reuse_terms, offering, reference_prices, tech_stack,"
+                    " requirements, docs_url, source_url, status, review_comment, deprecation_reason,"
+                    " created_at, updated_at) VALUES (1, 'shot-app', 'application', '截图应用', '', '简介',"
+                    " '', 'services', '440300', '部门', '联系人', '', '', 'mature', 'open_source', '', '',"
+                    " 'standard_free', '[]', '[]', '', '', '', 'draft', '', '', :now, :now)"
+                ),
+                {"now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO screenshots (id, app_id, caption, object_key, thumb_key, content_type,"
+                    " width, height, review_status, created_at) VALUES (1, 1, '旧截图', 'screenshots/1/a',"
+                    " 'screenshots/1/a-thumb.jpg', 'image/png', 10, 10, 'approved', :now)"
+                ),
+                {"now": now},
+            )
+        assert not columns & await screenshot_columns()
+
+        await asyncio.to_thread(upgrade, url)
+        assert columns <= await screenshot_columns()
+        async with engine.begin() as conn:
+            old = (
+                await conn.execute(
+                    text("SELECT caption, size, sha256, thumb_size, thumb_sha256 FROM screenshots")
+                )
+            ).all()
+            assert [tuple(row) for row in old] == [("旧截图", None, None, None, None)]
+            await conn.execute(
+                text(
+                    "INSERT INTO screenshots (id, app_id, caption, object_key, thumb_key, content_type,"
+                    " width, height, created_at, size, sha256, thumb_size, thumb_sha256) VALUES (2, 1, '',"
+                    " 'screenshots/1/b', 'screenshots/1/b-thumb.jpg', 'image/png', 10, 10, :now,"
+                    " 5000000000, :sha, 900, :thumb)"
+                ),
+                {"now": now, "sha": "a" * 64, "thumb": "b" * 64},
+            )
+            big = await conn.scalar(text("SELECT size FROM screenshots WHERE id = 2"))
+        assert big == 5_000_000_000  # BIGINT, as artifacts' sizes
+
+        await asyncio.to_thread(downgrade, url, "0008")
+        assert not columns & await screenshot_columns()
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT id, caption FROM screenshots ORDER BY id"))).all()
+        assert [tuple(row) for row in kept] == [(1, "旧截图"), (2, "")]
+
+        await asyncio.to_thread(upgrade, url)
+        assert columns <= await screenshot_columns()
+    finally:
+        await engine.dispose()
+        if backend == "postgresql":
+            await _drop_pg_database(name)

@@ -22,7 +22,7 @@ from store.settings import AppSettings, DatabaseSettings, Settings, StatsSetting
 from tests.conftest import TEST_SECRET, _create_pg_database, _drop_pg_database, _pg_url, serve
 from tests.services import free_port
 
-HEAD = "0008"  # the newest migration in store/db/migrations/versions
+HEAD = "0009"  # the newest migration in store/db/migrations/versions
 
 
 @pytest.fixture
@@ -83,10 +83,10 @@ async def test_ready_stays_503_until_every_migration_is_applied(
             # A database ahead of this code (the next release migrated it first) is ready: the
             # processes of this release keep serving until they are replaced.
             async with app.state["engine"].begin() as conn:
-                await conn.execute(text("UPDATE alembic_version SET version_num = '0009_next_release'"))
+                await conn.execute(text("UPDATE alembic_version SET version_num = '0010_next_release'"))
             ahead = await client.get("/health/ready")
             assert ahead.status_code == 200, ahead.text
-            assert ahead.json()["migrations"] == {"database": ["0009_next_release"], "code": [HEAD]}
+            assert ahead.json()["migrations"] == {"database": ["0010_next_release"], "code": [HEAD]}
     finally:
         await app.state["engine"].dispose()
 

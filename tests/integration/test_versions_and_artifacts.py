@@ -209,7 +209,7 @@ async def test_drafts_files_are_not_downloadable_by_others(client, db, shenzhen)
     assert (await upload(client, other, app["slug"], filename="mine.zip")).status_code == 404
 
 
-async def test_screenshots_are_checked_and_thumbnailed(client, shenzhen) -> None:
+async def test_screenshots_are_checked_and_thumbnailed(client, db, shenzhen) -> None:
     import io
 
     from PIL import Image
@@ -230,6 +230,13 @@ async def test_screenshots_are_checked_and_thumbnailed(client, shenzhen) -> None
         assert image.width <= 480 and image.height <= 300
     full = await client.get(added.json()["url"], headers=shenzhen)
     assert full.content == buffer.getvalue()
+    # The row records what was stored, for `store check` and backups.
+    shot = await db.scalar(select(m.Screenshot).where(m.Screenshot.caption == "首页"))
+    assert (shot.size, shot.sha256) == (len(full.content), hashlib.sha256(full.content).hexdigest())
+    assert (shot.thumb_size, shot.thumb_sha256) == (
+        len(thumb.content),
+        hashlib.sha256(thumb.content).hexdigest(),
+    )
     fake = await client.post(
         f"/api/v1/apps/{app['slug']}/screenshots",
         files={"image": ("evil.png", b"<script>alert(1)</script>", "image/png")},

@@ -112,3 +112,42 @@ def test_the_app_stops_gracefully_and_is_healthy_when_ready() -> None:
     grace = int(app["environment"]["STORE_SHUTDOWN_GRACE_SECONDS"])
     assert int(app["stop_grace_period"].rstrip("s")) > grace  # docker kills only after the grace
     assert "/health/ready" in " ".join(app["healthcheck"]["test"])
+
+
+#: the PostgreSQL major of each Debian release's own client package (postgresql-client-NN)
+DEBIAN_POSTGRESQL = {"bookworm": 15, "trixie": 17}
+
+
+def _app_image_instructions() -> list[str]:
+    """The instructions of the Dockerfile's last stage (the image that runs), each on one line."""
+    text = (ROOT / "Dockerfile").read_text()
+    lines = [line.strip() for line in text.splitlines() if not line.strip().startswith("#")]
+    instructions = " ".join(line.removesuffix("\\") if line.endswith("\\") else line + "\n" for line in lines)
+    steps = [" ".join(step.split()) for step in instructions.splitlines() if step.strip()]
+    last = max(n for n, step in enumerate(steps) if step.startswith("FROM "))
+    return steps[last:]
+
+
+def test_the_app_image_can_back_up_and_restore_the_compose_database() -> None:
+    """`store backup`/`store restore` run pg_dump/pg_restore inside the app image: they must be
+    there, from the Debian release the image is built on, and of the database's major version
+    (pg_dump refuses a newer server; a newer pg_restore may write what an older server rejects)."""
+    steps = _app_image_instructions()
+    base = re.fullmatch(r"FROM python:\d+\.\d+(?:\.\d+)?-slim-([a-z]+)", steps[0])
+    assert base, f"the app image names its Debian release (python:3.12-slim-<codename>): {steps[0]}"
+    codename = base.group(1)
+    assert codename in DEBIAN_POSTGRESQL, f"which PostgreSQL client does Debian {codename} ship?"
+    installs = [step for step in steps if step.startswith("RUN ") and "apt-get install" in step]
+    clients = [int(major) for step in installs for major in re.findall(r"\bpostgresql-client-(\d+)\b", step)]
+    assert len(clients) == 1, f"the image installs one postgresql-client-NN: {installs}"
+    client = clients[0]
+    assert client == DEBIAN_POSTGRESQL[codename], (
+        f"Debian {codename} ships postgresql-client-{DEBIAN_POSTGRESQL[codename]}"
+    )
+
+    image = _compose()["services"]["postgres"]["image"]
+    version = re.fullmatch(r"postgres:(\d+)(?:\.\d+)?", image)
+    assert version, f"the postgres image is pinned to a version: {image}"
+    server = int(version.group(1))
+    assert client >= server, f"pg_dump {client} cannot dump PostgreSQL {server}"
+    assert client == server, f"pg_restore {client} into PostgreSQL {server}: use the same major version"
