@@ -25,7 +25,7 @@ from store.db.engine import (
     session_maker,
     sqlalchemy_config,
 )
-from store.lib import events, metrics
+from store.lib import events, flash, metrics
 from store.lib.deadlines import BodyDeadline
 from store.lib.errors import exception_handler
 from store.lib.headers import SecurityHeaders
@@ -234,7 +234,8 @@ def create_app(
         # default would replace the root handlers in every worker with a format of its own.
         logging_config=None,
         # A hook, not middleware: it must also reach 404s, 405s and errors raised by middleware.
-        before_send=[SecurityHeaders(production=settings.app.is_production)],
+        # flash.forget_shown: deletes the sign-in or sign-out confirmation once a page showed it.
+        before_send=[SecurityHeaders(production=settings.app.is_production), flash.forget_shown],
         state=State(
             {
                 "settings": settings,

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.accounts.services import TokenService, UserService
@@ -61,6 +62,24 @@ async def page_login(client: httpx.AsyncClient, username: str, password: str = P
         "/login", data={"username": username, "password": password, "_csrf_token": token, "next": "/account"}
     )
     assert response.status_code in (302, 303), response.text
+
+
+async def count_rows(db: AsyncSession, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` (those matching ``where``) the database holds now."""
+    return int(await db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def refused_form(
+    client: httpx.AsyncClient, db: AsyncSession, path: str, data: dict[str, Any], model: Any, *where: Any
+) -> httpx.Response:
+    """Post ``data`` with its CSRF token to the form on the page ``path``; the answer, checked to be
+    refused (422) with no row of ``model`` (matching ``where``) written."""
+    token = await csrf_token(client, path)
+    before = await count_rows(db, model, *where)
+    answer = await client.post(path, data={**data, "_csrf_token": token})
+    assert answer.status_code == 422, answer.text
+    assert await count_rows(db, model, *where) == before
+    return answer
 
 
 def app_payload(**overrides: Any) -> dict[str, Any]:

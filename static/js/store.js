@@ -68,6 +68,19 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
+// The header's dropdowns (the account menu, the language): Escape closes an open one from inside
+// it and puts the focus back on its summary; a click elsewhere closes it already (Pico's overlay).
+// Heard first (capture) and no further, so the folded menu around it on a phone stays open.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const dropdown = event.target.closest && event.target.closest("details.dropdown[open]");
+  if (dropdown) {
+    event.stopPropagation();
+    dropdown.open = false;
+    dropdown.querySelector("summary").focus();
+  }
+}, true);
+
 // Forms (templates/_macros.html form_alert, templates/catalog/form.html).
 // The summary of a refused form takes the focus, so a screen reader starts with what to fix
 // (autofocus does it too, where the browser honours it). A link in the summary moves the focus

@@ -161,8 +161,6 @@ class UsersApi(Controller):
     async def update_user(self, db_session: AsyncSession, user_id: int, data: s.UserUpdateIn) -> s.UserOut:
         service = UserService(db_session)
         user = await service.get(user_id)
-        if data.password is not None:
-            await service.set_password(user, data.password, revoke_tokens=data.revoke_tokens)
         user = await service.update(
             user,
             role=data.role,
@@ -170,6 +168,8 @@ class UsersApi(Controller):
             display_name=data.display_name,
             is_active=data.is_active,
             email=data.email,
+            password=data.password,
+            revoke_tokens=data.revoke_tokens,
         )
         return s.UserOut.of(user)
 

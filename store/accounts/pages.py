@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import models as m
 from store.lib import flash
-from store.lib.errors import AppError, TooManyRequests, Unauthorized
+from store.lib.errors import AppError, TooManyRequests, Unauthorized, ValidationFailed
 from store.lib.forms import form_data, form_errors, redirect_to, rerender
 from store.lib.i18n import _, gettext
 from store.lib.pagination import Page, PageNumber
@@ -27,7 +27,7 @@ from ._web import (
     signed_in_user,
     start_session,
 )
-from .services import TokenService, UserService
+from .services import TokenService, UserService, check_password_strength
 
 USERS_PER_PAGE = 50
 
@@ -89,6 +89,7 @@ class AuthPages(Controller):
         # The one redirect to a path rather than a route: where the user was going, made local.
         response = Redirect(path=target)
         set_session_cookie(response, request, secret)
+        flash.remember_anywhere(request, response, "signed_in", target=target)
         return response
 
     @post("/logout", name="logout")
@@ -96,6 +97,7 @@ class AuthPages(Controller):
         await sign_out(request, db_session)
         response = redirect_to(request, "home")
         response.delete_cookie(SESSION_COOKIE, path="/")
+        flash.remember(request, response, "signed_out", path=request.app.route_reverse("home"))
         return response
 
 
@@ -189,14 +191,20 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         form = await form_data(request)
         account = signed_in_user(request)
+        # A too short new password is said together with a wrong current one: both at once.
+        weak: dict[str, str] = {}
+        try:
+            check_password_strength(form.get("new_password", ""))
+        except ValidationFailed as exc:
+            weak = form_errors(exc)
         try:
             # Guesses of the current password count like sign-in attempts and lock likewise.
             await check_password(request, db_session, account.username, form.get("current_password", ""))
         except Unauthorized:
-            errors = {"current_password": gettext(_("The current password is wrong."))}
+            errors = {"current_password": gettext(_("The current password is wrong.")), **weak}
             return await self._render(request, db_session, errors=errors, status_code=422)
         except TooManyRequests as exc:
-            errors = {"current_password": exc.translated()}
+            errors = {"current_password": exc.translated(), **weak}
             return await self._render(request, db_session, errors=errors, status_code=exc.status_code)
         await db_session.commit()  # the right password clears the count, even if what follows fails
         service = UserService(db_session)
@@ -243,19 +251,39 @@ async def _users_page(
     )
 
 
+def _user_values(user: m.User) -> dict[str, str]:
+    """The user form's fields as the stored user fills them in (check boxes: "on" when ticked)."""
+    return {
+        "display_name": user.display_name,
+        "email": user.email,
+        "role": user.role,
+        "region": user.region_code,
+        "is_active": "on" if user.is_active else "",
+        "revoke_tokens": "on",
+    }
+
+
 async def _user_page(
     db_session: AsyncSession,
     user_id: int,
+    values: dict[str, str] | None = None,
     *,
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    """One user's form: role, region, name, status and a new password."""
+    """One user's form: role, region, name, status and a new password; ``values``: what was
+    posted, when a refused form is shown again (never the password)."""
     user = await UserService(db_session).get(user_id)
     return Template(
         "accounts/admin_user_edit.html",
-        context={"user": user, "errors": errors or {}, "roles": list(m.Role), "notice": notice},
+        context={
+            "user": user,
+            "values": _user_values(user) if values is None else values,
+            "errors": errors or {},
+            "roles": list(m.Role),
+            "notice": notice,
+        },
         status_code=status_code,
     )
 
@@ -302,8 +330,7 @@ class UserAdminPages(Controller):
         user = await service.get(user_id)
         revoke_tokens = form.get("revoke_tokens") == "on"
         try:
-            if form.get("password"):
-                await service.set_password(user, form["password"], revoke_tokens=revoke_tokens)
+            # One call: the new password is checked with the other fields, all errors at once.
             await service.update(
                 user,
                 role=form.get("role") or None,
@@ -311,9 +338,12 @@ class UserAdminPages(Controller):
                 display_name=form.get("display_name", "").strip()[:100],
                 is_active=form.get("is_active") == "on",
                 email=form.get("email"),
+                password=form.get("password") or None,
+                revoke_tokens=revoke_tokens,
             )
         except AppError as exc:
-            return await rerender(db_session, exc, _user_page, db_session, user_id)
+            form.pop("password", None)  # never sent back to the browser
+            return await rerender(db_session, exc, _user_page, db_session, user_id, form)
         if not form.get("password"):
             return _to_users(request, "user_saved", user_id)
         # After a password reset, say what it did to the user's sessions and tokens.

@@ -174,19 +174,29 @@ class UserService:
         display_name: str | None = None,
         is_active: bool | None = None,
         email: str | None = None,
+        password: str | None = None,
+        revoke_tokens: bool = True,
     ) -> m.User:
+        """Change what is given; a new ``password`` as set_password does (``revoke_tokens``).
+        Nothing changes unless every field given is right."""
         new_role = role or user.role
-        # Every refused field at once: the address, then the role and region.
+        # Every refused field at once: the address, the role and region, and the password.
         errors: list[dict[str, Any]] = []
         if email is not None:
             try:
                 email = checked_email(email)
             except ValidationFailed as exc:
                 errors.extend(_details(exc))
+        region = user.region_code
         try:
             region = await self._check_role_region(new_role, region_code or user.region_code)
         except ValidationFailed as exc:
-            raise ValidationFailed(details=[*errors, *_details(exc)]) from exc
+            errors.extend(_details(exc))
+        if password is not None:
+            try:
+                check_password_strength(password)
+            except ValidationFailed as exc:
+                errors.extend(_details(exc))
         if errors:
             raise ValidationFailed(details=errors)
         user.region_code = region
@@ -199,6 +209,8 @@ class UserService:
             user.is_active = is_active
             if not is_active:
                 await SessionService(self.session).end_all(user)
+        if password is not None:
+            await self.set_password(user, password, revoke_tokens=revoke_tokens)
         await self.session.flush()
         await self.session.refresh(user)
         return user

@@ -63,8 +63,9 @@ def expected_revision(form: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def request_data(form: dict[str, str], slug: str) -> RequestData:
-    """The request form as the service takes it; the required fields named when empty."""
+def request_data(form: dict[str, str], slug: str) -> tuple[RequestData, Errors]:
+    """The request form as the service takes it, and what the form can tell is wrong with it
+    (the required fields named when empty), for the service to report with its own findings."""
     errors: Errors = []
     version = text(form, errors, "version").strip()
     if not version and not any(e["field"] == "version" for e in errors):
@@ -84,8 +85,7 @@ def request_data(form: dict[str, str], slug: str) -> RequestData:
         contact_phone=text(form, errors, "contact_phone"),
         environment=text(form, errors, "environment"),
     )
-    refuse(errors)
-    return data
+    return data, errors
 
 
 def saving(form: dict[str, str], errors: Errors) -> Decimal | None:
@@ -100,8 +100,10 @@ def saving(form: dict[str, str], errors: Errors) -> Decimal | None:
         return None
 
 
-def go_live(form: dict[str, str], errors: Errors) -> GoLive:
-    """The ``live`` step's figures: the go-live date (today when empty), saving and its basis."""
+def go_live(form: dict[str, str], errors: Errors, today: date) -> GoLive:
+    """The ``live`` step's figures: the go-live date (today when empty), saving and its basis.
+    A date after ``today`` is refused here too, with the other fields' errors (the service
+    checks it again)."""
     raw = text(form, errors, "went_live_on").strip()
     went_live_on = None
     if raw:
@@ -109,6 +111,9 @@ def go_live(form: dict[str, str], errors: Errors) -> GoLive:
             went_live_on = date.fromisoformat(raw)
         except ValueError:
             errors.append(field_error("went_live_on", _("Enter a date as YYYY-MM-DD.")))
+        else:
+            if went_live_on > today:
+                errors.append(field_error("went_live_on", _("The go-live date cannot be in the future.")))
     return GoLive(went_live_on, saving(form, errors), text(form, errors, "saving_basis"))
 
 

@@ -69,10 +69,12 @@ async def version_page(
     version: str,
     *,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     """A version's page: its files (those waiting for review only to whom may see them), the
-    publisher's upload and withdraw forms, and a reviewer's decision form."""
+    publisher's upload and withdraw forms, and a reviewer's decision form; with a refused form's
+    errors and what was typed in it (``values``)."""
     user = current_user(request)
     app = await AppService(db_session).get(slug, user)
     row = await VersionService(db_session).get(app, version, user)
@@ -93,6 +95,7 @@ async def version_page(
                 or any(a.review_status == m.ReviewStatus.PENDING for a in files)
             ),
             "errors": errors or {},
+            "values": values or {},
             "max_upload_bytes": max_upload_bytes(request),
             "artifact_kinds": list(m.ArtifactKind),
         },
@@ -215,7 +218,9 @@ class ArtifactPages(Controller):
         try:
             await service.yank(user, app, await service.get(app, version, user), form.get("reason", ""))
         except AppError as exc:
-            return await rerender(db_session, exc, version_page, request, db_session, slug, version)
+            return await rerender(
+                db_session, exc, version_page, request, db_session, slug, version, values=form
+            )
         return _done_redirect(request, slug, version, "version_yanked")
 
     # ------------------------------------------------------------------ files

@@ -115,9 +115,13 @@ async def app_page(
     slug: str,
     *,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    failed: str = "",
     status_code: int = 200,
 ) -> Template:
-    """An app's page as this user may see it; with a form's errors when an action failed.
+    """An app's page as this user may see it; with a form's errors when an action failed, and
+    what was typed in it (``values``). ``failed`` names the form when the page has several with
+    fields of the same name (a screenshot's review: "screenshot-<id>"); "" for the others.
 
     The publisher's region and provincial staff also see what waits for review (marked). The
     sections wired in by ``create_app()`` add the rest (see the module docstring).
@@ -129,6 +133,8 @@ async def app_page(
         "see_unreviewed": rules.can_view_unreviewed(user, app.region_code),
         "reviewed_separately": app.status in lifecycle.REVIEWED_SEPARATELY,
         "errors": errors or {},
+        "values": values or {},
+        "failed": failed,
         **_choices(),
     }
     sections: Sequence[AppPageSection] = request.app.state.get(APP_PAGE_SECTIONS, ())
@@ -311,7 +317,7 @@ class CatalogPages(Controller):
                     user, app, form.get("reason", ""), form.get("successor", "").strip() or None
                 )
         except AppError as exc:
-            return await rerender(db_session, exc, app_page, request, db_session, slug)
+            return await rerender(db_session, exc, app_page, request, db_session, slug, values=form)
         # After a decision the reviewer goes back to the queue (a page of the review feature),
         # which names the app and what happened to it.
         if action == "review":

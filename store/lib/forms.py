@@ -59,14 +59,21 @@ class SummaryItem(NamedTuple):
 _INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>\d+)\]")
 
 
-def field_anchor(name: str) -> str:
-    """The id of a form field in the page ("field-contact_name"), which the summary links to."""
-    return "field-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+def field_anchor(name: str, scope: str = "") -> str:
+    """The id of a form field in the page ("field-contact_name"), which the summary links to.
+
+    ``scope`` names the form on a page with several forms that have fields of the same name
+    ("to-declined" gives "field-to-declined-comment"), so that each field's id is its own.
+    """
+    return "field-" + re.sub(r"[^A-Za-z0-9_-]", "-", f"{scope}-{name}" if scope else name)
 
 
-def error_summary(errors: Mapping[str, str], labels: Mapping[str, str] | None = None) -> list[SummaryItem]:
+def error_summary(
+    errors: Mapping[str, str], labels: Mapping[str, str] | None = None, scope: str = ""
+) -> list[SummaryItem]:
     """The field errors of a refused form, in the form's order, each as a link to its field
-    with the field's label: what the banner at the top of a form lists.
+    with the field's label: what the banner at the top of a form lists (``scope``: the form's
+    name when its page has several, see field_anchor).
 
     ``labels`` maps field names to their labels in the form's order. An error of one line of a
     list ("reference_prices[2]") is named by the list's label and the line's number, and links to
@@ -82,11 +89,13 @@ def error_summary(errors: Mapping[str, str], labels: Mapping[str, str] | None = 
         indexed = _INDEXED.match(key)
         name = indexed.group("name") if indexed else key
         line = int(indexed.group("index")) if indexed else -1
-        label = labels.get(name)
+        # A label that is a question ("这条记录哪里不对？") or ends in a colon reads badly before
+        # the summary's own colon.
+        label = (labels.get(name) or "").rstrip("?？:：").strip()
         if label and indexed:
             label = gettext(_("%(label)s, line %(number)s"), label=label, number=line + 1)
         text = gettext(_("%(label)s: %(error)s"), label=label, error=message) if label else message
-        items.append((order.get(name, len(order)), line, SummaryItem("#" + field_anchor(name), text)))
+        items.append((order.get(name, len(order)), line, SummaryItem("#" + field_anchor(name, scope), text)))
     return [item for *_position, item in sorted(items, key=lambda entry: entry[:2])]
 
 

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from store.db import models as m
 
-from . import checksums, i18n, markdown, money, policy
+from . import checksums, flash, i18n, markdown, money, policy
 from .forms import error_summary, field_anchor
 from .labels import LabelBook, LabelGroups
 
@@ -69,6 +69,12 @@ def waiting_count(context: Any, name: str) -> int:
     counts = _request(context).scope.get("state", {}).get(HEADER_COUNTS) or {}
     value = counts.get(name, 0) if isinstance(counts, dict) else 0
     return value if isinstance(value, int) else 0
+
+
+@pass_context
+def site_done(context: Any) -> flash.Done | None:
+    """A confirmation any page shows (signed in, signed out; store/lib/flash.py), once."""
+    return flash.site_waiting(_request(context))
 
 
 @pass_context
@@ -131,6 +137,7 @@ def build_environment(labels: Iterable[LabelGroups] = (), *, auto_reload: bool =
         unread_count=unread_count,
         verify_commands=checksums.verify_commands,
         waiting_count=waiting_count,
+        site_done=site_done,
         error_summary=error_summary,
         field_anchor=field_anchor,
         LOCALES=i18n.LOCALES,

@@ -138,7 +138,9 @@ class ReviewPages(Controller):
             _checked(decision, form)
             await ReviewService(db_session).review_version(user, app, row, decision, form.get("comment", ""))
         except AppError as exc:
-            return await rerender(db_session, exc, version_page, request, db_session, slug, version)
+            return await rerender(
+                db_session, exc, version_page, request, db_session, slug, version, values=form
+            )
         return _to_queue(request, VERSION_DONE[decision], row.id)
 
     @post("/screenshots/{screenshot_id:int}/review", name="screenshot_review")
@@ -158,7 +160,18 @@ class ReviewPages(Controller):
         except AppError as exc:
             if slug is None:
                 raise
-            return await rerender(db_session, exc, app_page, request, db_session, slug)
+            # Under the screenshot's own form: the page has one per screenshot, and others
+            # with a comment field.
+            return await rerender(
+                db_session,
+                exc,
+                app_page,
+                request,
+                db_session,
+                slug,
+                values=form,
+                failed=f"screenshot-{screenshot_id}",
+            )
         done = "screenshot_approved" if decision == "approve" else "screenshot_returned"
         return done_redirect(request, app.slug, done, anchor="screenshots")
 

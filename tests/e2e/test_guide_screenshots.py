@@ -137,7 +137,7 @@ def _publish(page: Page, demo: DemoServer, cam: Camera, package: Path) -> str:
     cam.shot(page, "publish-1-sign-in.png")
     with page.expect_navigation():
         page.click('form[action="/login"] button[type="submit"]')
-    expect(page.locator('header a[href="/account"]')).to_be_visible()
+    expect(page.locator("header .account-menu .user-name")).to_be_visible()
 
     page.goto("/my-apps")
     cam.shot(page, "publish-2-my-apps.png")

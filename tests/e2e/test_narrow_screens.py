@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from store.lib import i18n
 
+from .browsing import demo_context, watch_for_problems
 from .conftest import keep_shot
 from .demo_site import DemoServer
 
@@ -55,6 +56,7 @@ VISITS = (
     Visit("regions", "/regions"),
     Visit("region", "/regions/440300"),
     Visit("my-apps", "/my-apps", "shenzhen"),
+    Visit("new-app", "/apps/new", "shenzhen"),  # the longest form: its placeholders fit
     Visit("app-as-publisher", "/apps/sz-unified-message-push", "shenzhen"),
     Visit("adoptions", "/adoptions", "meizhou"),
     Visit("adoption", "/adoptions/18", "meizhou"),
@@ -64,6 +66,7 @@ VISITS = (
     Visit("submission", "/apps/sz-meeting-minutes-assistant", "reviewer"),
     Visit("stats", "/stats", "admin"),
     Visit("users", "/admin/users", "admin"),
+    Visit("manage-regions", "/admin/regions", "admin"),
 )
 
 #: the header's links, buttons and summaries that show on more than one line (JavaScript)
@@ -123,26 +126,8 @@ class Tabs:
         return page
 
     def _new(self, user: str | None, **options: Any) -> Page:
-        context = self.browser.new_context(base_url=self.demo.url, locale="zh-CN", **options)
-        context.set_default_timeout(15_000)
-        if user is not None:
-            answer = context.request.post(
-                "/api/v1/auth/login", data={"username": user, "password": self.demo.passwords[user]}
-            )
-            assert answer.ok, f"{user} could not sign in: {answer.status} {answer.text()}"
-        page = context.new_page()
-        page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error on {page.url}: {exc}"))
-
-        def on_console(message: Any) -> None:
-            if "Content Security Policy" in message.text:
-                self.problems.append(f"{message.text} (on {page.url})")
-
-        def on_response(response: Response) -> None:
-            if response.status >= 500:
-                self.problems.append(f"{response.status} from {response.request.method} {response.url}")
-
-        page.on("console", on_console)
-        page.on("response", on_response)
+        page = demo_context(self.browser, self.demo, user, timeout_ms=15_000, **options).new_page()
+        watch_for_problems(page, self.problems)
         return page
 
     def fresh(self, viewport: dict[str, int], locale: str, **options: Any) -> Page:
@@ -269,6 +254,73 @@ def test_the_menu_opens_and_closes_on_a_phone(tabs: Tabs, locale: str, shots_dir
     expect(summary).to_be_hidden()
     page.set_viewport_size(PHONE)
     expect(catalog).to_be_hidden()
+
+
+#: the header's rows: how many distinct tops its items have, and the nav's height against the
+#: tallest item's (one row: the nav is as tall as its tallest item)
+HEADER_ROWS = """() => {
+  const nav = document.querySelector(".site-header nav");
+  const items = Array.from(nav.querySelectorAll(":scope > ul > li, .site-links > li, .site-account > li"))
+    .filter((el) => el.getClientRects().length);
+  const boxes = items.map((el) => el.getBoundingClientRect());
+  return {
+    tops: new Set(boxes.map((b) => Math.round(b.top))).size,
+    nav: nav.getBoundingClientRect().height,
+    tallest: Math.max(...boxes.map((b) => b.height)),
+  };
+}"""
+
+
+@pytest.mark.parametrize("user", ["admin", "reviewer"])
+def test_the_header_is_one_row_on_a_laptop_in_english(tabs: Tabs, user: str, shots_dir: Any) -> None:
+    """English labels are the widest: the admin (the most pages: review, statistics, users,
+    regions) and the reviewer still get the brand, the pages, the inbox, their name and the
+    language on one row at 1366 px; the admin pages and signing out are in the name's menu."""
+    page = tabs.open(user, LAPTOP, "en")
+    _goto(page, "/")
+    rows = page.evaluate(HEADER_ROWS)
+    assert rows["tops"] == 1 and rows["nav"] <= rows["tallest"] + 1, f"the header wraps: {rows}"
+    assert _overflow(page) <= 0
+    assert page.evaluate(WRAPPED_IN_HEADER) == []
+    for path in ("/apps", "/regions", "/guide", "/adoptions", "/review", "/stats"):
+        expect(page.locator(f'.site-links a[href="{path}"]')).to_be_visible()
+    menu = page.locator(".site-account .account-menu")
+    expect(menu.locator("> summary .user-name")).to_be_visible()
+    sign_out = menu.locator('form[action="/logout"] button')
+    expect(sign_out).to_be_hidden()
+    menu.locator("> summary").click()
+    expect(sign_out).to_be_visible()
+    admin_pages = menu.locator('a[href="/admin/users"], a[href="/admin/regions"]')
+    expect(admin_pages).to_have_count(2 if user == "admin" else 0)
+    if user == "admin":
+        shot = shots_dir / "header-admin-en-1366.png"
+        page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": LAPTOP["width"], "height": 400})
+        keep_shot(shot)
+    page.keyboard.press("Escape")
+    expect(sign_out).to_be_hidden()
+    assert page.evaluate("document.activeElement.matches('.account-menu > summary')")
+
+
+def test_the_admins_menu_folds_on_a_phone_in_english(tabs: Tabs) -> None:
+    """At 390 px the same header folds behind Menu; open, it shows the pages and the account
+    menu, whose Escape closes only itself."""
+    page = tabs.open("admin", PHONE, "en")
+    _goto(page, "/")
+    summary = page.locator(".site-menu > summary")
+    expect(summary).to_have_text(re.compile(r"^Menu"))
+    expect(page.locator('.site-links a[href="/stats"]')).to_be_hidden()
+    summary.click()
+    expect(page.locator('.site-links a[href="/stats"]')).to_be_visible()
+    page.locator(".account-menu > summary").click()
+    users = page.locator('.account-menu a[href="/admin/users"]')
+    expect(users).to_be_visible()
+    assert page.evaluate(WRAPPED_IN_HEADER) == []
+    assert _overflow(page) <= 0
+    page.keyboard.press("Escape")
+    expect(users).to_be_hidden()
+    expect(page.locator('.site-links a[href="/stats"]')).to_be_visible()  # the menu stays open
+    page.keyboard.press("Escape")
+    expect(page.locator('.site-links a[href="/stats"]')).to_be_hidden()
 
 
 # -- the catalog ----------------------------------------------------------------------------------

@@ -29,14 +29,17 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click('form[action="/login"] button[type="submit"]')
-    expect(page.locator('header a[href="/account"] .user-name')).to_have_text(username)
+    expect(page.locator("header .account-menu .user-name")).to_have_text(username)
+    expect(page.locator("main .alert.flash")).to_contain_text(username)  # "signed in as …"
 
 
 def sign_out(page: Page) -> None:
+    page.click("header .account-menu > summary")  # signing out is in the menu under the name
     with page.expect_navigation():
         page.click('form[action="/logout"] button[type="submit"]')
     expect(page.locator('header a[href^="/login"]')).to_be_visible()
     expect(page.locator('form[action="/logout"]')).to_have_count(0)
+    expect(page.locator("main .alert.flash")).to_be_visible()  # "signed out"
 
 
 def test_publish_review_and_download(page: Page, live_server: LiveServer, shots_dir: Path) -> None:

@@ -93,7 +93,7 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click('form[action="/login"] button[type="submit"]')
-    expect(page.locator('header a[href="/account"] .user-name')).to_have_text(username)
+    expect(page.locator("header .account-menu .user-name")).to_have_text(username)
 
 
 def _query(page: Page) -> dict[str, list[str]]:

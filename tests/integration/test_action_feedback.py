@@ -399,7 +399,7 @@ async def test_the_header_counts_what_waits_for_each_user(client, other_client, 
     await _signed_in(client, db, "province_reviewer", "rev_badge")
     page = (await client.get("/apps")).text
     assert re.search(
-        r'href="/review">Review queue <span class="badge count nav-count">3</span>'
+        r'href="/review">Reviews <span class="badge count nav-count">3</span>'
         r'<span class="visually-hidden"> Pending review</span>',
         page,
     )

@@ -7,7 +7,15 @@ import re
 from sqlalchemy import select
 
 from store.db import models as m
-from tests.factories import auth_headers, csrf_token, make_user, page_login, published_app, upload
+from tests.factories import (
+    auth_headers,
+    csrf_token,
+    make_user,
+    page_login,
+    published_app,
+    refused_form,
+    upload,
+)
 
 FORM = {
     "kind": "application",
@@ -65,14 +73,11 @@ async def test_catalog_lists_published_apps_with_filters_and_htmx_fragment(clien
 async def test_city_user_creates_an_app_through_the_form(client, db) -> None:
     await make_user(db, "city_staff", "441400", username="mz_form")
     await page_login(client, "mz_form")
-    token = await csrf_token(client, "/apps/new")
-    bad = await client.post(
-        "/apps/new", data={**FORM, "name": "", "contact_phone": "电话", "_csrf_token": token}
-    )
-    assert bad.status_code == 422
+    bad = await refused_form(client, db, "/apps/new", {**FORM, "name": "", "contact_phone": "电话"}, m.App)
     assert bad.text.count('aria-invalid="true"') >= 2
     assert "城市网格化管理系统" not in bad.text or 'value=""' in bad.text
     assert 'value="网格员上报、派单、处置、核查闭环。"' in bad.text  # what was typed is kept
+    token = await csrf_token(client, "/apps/new")
     created = await client.post(
         "/apps/new",
         data={
@@ -208,10 +213,9 @@ async def test_versions_through_the_pages_add_remove_and_withdraw(client, db) ->
     created = await client.post("/api/v1/apps", json=payload, headers=headers)
     assert created.status_code == 201
     await page_login(client, "st_vers")
-    token = await csrf_token(client, "/apps/vers-app/versions/new")
-    bad = await client.post("/apps/vers-app/versions/new", data={"version": "1.0", "_csrf_token": token})
-    assert bad.status_code == 422
+    bad = await refused_form(client, db, "/apps/vers-app/versions/new", {"version": "1.0"}, m.Version)
     assert 'aria-invalid="true"' in bad.text
+    token = await csrf_token(client, "/apps/vers-app/versions/new")
     made = await client.post(
         "/apps/vers-app/versions/new",
         data={

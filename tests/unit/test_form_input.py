@@ -143,6 +143,15 @@ def test_the_summary_follows_the_form_and_names_fields_by_their_labels() -> None
     assert field_anchor("xinchuang.cpus") == "field-xinchuang-cpus"
 
 
+def test_a_label_that_asks_or_ends_in_a_colon_loses_it_before_the_summary_colon() -> None:
+    labels = {"reason": "这条记录哪里不对？", "note": "备注：", "why": "Why?"}
+    errors = {"reason": "必填。", "note": "太长。", "why": "Required."}
+    texts = [item.text for item in error_summary(errors, labels)]
+    assert texts[0].startswith("这条记录哪里不对") and "？" not in texts[0]
+    assert texts[1].startswith("备注") and texts[1].count("：") + texts[1].count(":") == 1
+    assert texts[2].startswith("Why") and "?" not in texts[2]
+
+
 def test_form_errors_follow_the_lines_of_the_text_area_and_the_check_box_groups() -> None:
     values = {"reference_prices": "\n河源 | 8万 | 2024\n\n梅州 | ? | 2025\n"}
     errors = {"reference_prices[1]": "Not an amount.", "xinchuang.os": "Not one of them."}

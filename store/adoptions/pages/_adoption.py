@@ -95,12 +95,22 @@ async def adoption_page(
             "done": None if errors else take_done(request),
             "failed": failed,
             "values": values or {},
-            "errors": errors or {},
+            "errors": _on_the_page(errors or {}),
         },
         status_code=status_code,
     )
     forget_done(request, response, adoption_id)
     return response
+
+
+def _on_the_page(errors: dict[str, str]) -> dict[str, str]:
+    """The errors as the page shows them: the step a form asks for (the hidden field ``to``)
+    has no field to link to, so its error is the whole form's."""
+    if "to" not in errors:
+        return errors
+    shown = {key: message for key, message in errors.items() if key != "to"}
+    shown["__all__"] = " ".join(filter(None, (errors.get("__all__"), errors["to"])))
+    return shown
 
 
 Action = Callable[[AdoptionService, m.User | None, Adoption, dict[str, str], int | None], Awaitable[str]]
@@ -163,7 +173,7 @@ class AdoptionPages(Controller):
                 found = lifecycle.step(a.status, to)
                 assert found is not None
                 if found.takes_go_live:
-                    go_live = forms.go_live(form, errors)
+                    go_live = forms.go_live(form, errors, service.today())
                 if to in FINAL_STEPS:
                     forms.ticked(form, errors)
                 if errors and found.needs_comment and not comment.strip():

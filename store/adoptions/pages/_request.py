@@ -83,10 +83,10 @@ class RequestPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
     ) -> Response[Any]:
         form = await form_data(request)
+        data, found = forms.request_data(form, slug)
         try:
-            adoption = await AdoptionService(db_session).request(
-                current_user(request), forms.request_data(form, slug)
-            )
+            # The form's own findings go with the service's: every error in one answer.
+            adoption = await AdoptionService(db_session).request(current_user(request), data, found=found)
         except AppError as exc:
             # "Already open" names the open adoption: the page links to it.
             named = exc.details if isinstance(exc, Conflict) and isinstance(exc.details, dict) else {}

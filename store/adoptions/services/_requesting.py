@@ -38,8 +38,13 @@ class Requesting(Changing):
             status=status_name(adoption.status),
         )
 
-    async def request(self, user: m.User | None, data: RequestData) -> Adoption:
-        """A new adoption in ``requested``: 409 naming the open one when the region has one."""
+    async def request(
+        self, user: m.User | None, data: RequestData, *, found: list[dict[str, str]] | None = None
+    ) -> Adoption:
+        """A new adoption in ``requested``: 409 naming the open one when the region has one.
+
+        ``found``: what the caller's form found wrong already (field errors), refused together
+        with this method's own findings; a field it names is not checked again."""
         policy.authorize(user, "adoptions.request")
         assert user is not None
         app = await self.session.scalar(select(m.App).where(m.App.slug == data.app))
@@ -48,14 +53,27 @@ class Requesting(Changing):
         if app.status != m.AppStatus.PUBLISHED:
             raise Conflict(_("Only a published app can be adopted."))
         region = await self.session.get(m.Region, data.region or user.region_code)
-        if region is None:
-            raise ValidationFailed(details=[field_error("region", _("No region with this code."))])
-        refusal = rules.request_refusal(user.region_code, rules.Place.of(region), rules.Place.of(app.region))
-        if refusal:
-            raise Forbidden(refusal)
-        if not data.contact_name.strip():
-            raise ValidationFailed(details=[field_error("contact_name", _("Name a contact person."))])
-        version = await self._offered_version(app, data.version.strip())
+        if region is not None:
+            refusal = rules.request_refusal(
+                user.region_code, rules.Place.of(region), rules.Place.of(app.region)
+            )
+            if refusal:
+                raise Forbidden(refusal)
+        # Every refused field at once: the region, the contact and the version.
+        errors = list(found or [])
+        named = {error.get("field") for error in errors}
+        if region is None and "region" not in named:
+            errors.append(field_error("region", _("No region with this code.")))
+        if not data.contact_name.strip() and "contact_name" not in named:
+            errors.append(field_error("contact_name", _("Name a contact person.")))
+        version = ""
+        if "version" not in named:
+            try:
+                version = await self._offered_version(app, data.version.strip())
+            except ValidationFailed as exc:
+                errors.extend(exc.details if isinstance(exc.details, list) else [])
+        if errors or region is None:
+            raise ValidationFailed(details=errors)
         existing = await self._open_adoption(app.id, region.code)
         if existing is not None:
             raise self._already_open(existing)

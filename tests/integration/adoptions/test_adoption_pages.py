@@ -6,6 +6,7 @@ this" and its button, the lists with their filters and pages, and escaping.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
@@ -572,3 +573,164 @@ async def test_lists_filter_by_view_status_and_region_and_paginate(client, db, w
     anonymous = await (await browser("anonymous")).get("/adoptions")
     assert anonymous.status_code in (302, 303)
     assert anonymous.headers["location"] == "/login?next=%2Fadoptions"
+
+
+# ---------------------------------------------------------------------------- the error summary
+
+
+def summary(page: str) -> list[tuple[str, str]]:
+    """The links of the error summary at the top of the page: (href, text)."""
+    box = re.search(r'<div class="alert error error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert box, "no error summary on the page"
+    return [
+        (href, html.unescape(text))
+        for href, text in re.findall(r'<a href="([^"]+)">([^<]*)</a>', box.group(1))
+    ]
+
+
+def assert_links_lead_to_fields(page: str, items: list[tuple[str, str]]) -> None:
+    """Each link of the summary leads to exactly one field of the page, marked invalid."""
+    for href, _text in items:
+        field = re.findall(rf'<(?:input|textarea|select) id="{href[1:]}"[^>]*>', page)
+        assert len(field) == 1, href
+        assert 'aria-invalid="true"' in field[0], href
+        assert page.count(f'id="{href[1:]}"') == 1, href
+    assert page.count('aria-invalid="true"') == len({href for href, _text in items})
+    assert "Please correct the fields marked below." not in page
+
+
+async def test_the_adoption_page_lists_every_error_of_the_form_sent_with_labels_and_links(
+    db, world, browser
+) -> None:
+    adoption_id = await request_through_the_form(browser, world)
+    requested = await row(db, adoption_id)
+
+    # A decline with neither reason nor tick: both, named by the decline form's labels.
+    bare = await move(browser, "publisher", adoption_id, "declined", 1)
+    assert bare.status_code == 422
+    items = summary(bare.text)
+    assert items == [
+        ("#field-to-declined-comment", "Reason: Say why, in a comment."),
+        ("#field-to-declined-confirm", "Confirm: Tick the box to confirm."),
+    ]
+    assert_links_lead_to_fields(bare.text, items)
+    # the approve form's comment has an id of its own, not marked
+    assert re.search(r'<textarea id="field-to-approved-comment" name="comment"[^>]*>', bare.text)
+    # the ticked box is kept ticked when only the reason is missing
+    ticked = await move(browser, "publisher", adoption_id, "declined", 1, confirm="yes")
+    assert summary(ticked.text) == [("#field-to-declined-comment", "Reason: Say why, in a comment.")]
+    assert re.search(r'<input id="field-to-declined-confirm"[^>]*checked', ticked.text)
+    # a step that is no status at all: the form's error, no link to a field that is not there
+    bogus = await move(browser, "publisher", adoption_id, "bogus", 1)
+    assert bogus.status_code == 422
+    assert re.search(r'error-summary"[^>]*>\s*<p>Choose one of:', bogus.text)
+    assert summary(bogus.text) == []
+    assert await row(db, adoption_id) == requested
+
+    # Going live: a date in the future, a saving that is no amount and too long a basis, at once.
+    assert (await move(browser, "publisher", adoption_id, "approved", 1)).status_code == 302
+    assert (await move(browser, "requester", adoption_id, "deploying", 2)).status_code == 302
+    deploying = await row(db, adoption_id)
+    events = await db.scalar(select(func.count()).select_from(AdoptionEvent))
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    basis = "据" * 501
+    bad_live = await move(
+        browser,
+        "requester",
+        adoption_id,
+        "live",
+        3,
+        went_live_on=tomorrow,
+        saving_wan="很多",
+        saving_basis=basis,
+        comment="上线了",
+    )
+    assert bad_live.status_code == 422
+    items = summary(bad_live.text)
+    assert items == [
+        ("#field-to-live-went_live_on", "Go-live date: The go-live date cannot be in the future."),
+        (
+            "#field-to-live-saving_wan",
+            "Money saved, in 万元 (estimate): Give the saving in 万元, from 0 to 9999999999.99.",
+        ),
+        ("#field-to-live-saving_basis", "How the saving was estimated: At most 500 characters are allowed."),
+    ]
+    assert_links_lead_to_fields(bad_live.text, items)
+    # what was typed is kept in the form that was sent
+    assert f'value="{tomorrow}"' in bad_live.text and 'value="很多"' in bad_live.text
+    assert f'value="{basis}"' in bad_live.text and ">上线了</textarea>" in bad_live.text
+    assert await row(db, adoption_id) == deploying
+    assert await db.scalar(select(func.count()).select_from(AdoptionEvent)) == events
+    await db.rollback()
+
+    # Live: the adopter's feedback form, and the publisher's dispute.
+    assert (await move(browser, "requester", adoption_id, "live", 3)).status_code == 302
+    live = await row(db, adoption_id)
+    requester = await browser("requester")
+    long_comment = "好" * 5001
+    bad_feedback = await post_form(
+        requester,
+        f"/adoptions/{adoption_id}/feedback",
+        {"rating": "9", "comment": long_comment, "saving_wan": "-1", "expected_revision": "4"},
+    )
+    assert bad_feedback.status_code == 422
+    items = summary(bad_feedback.text)
+    assert items == [
+        ("#field-feedback-rating", "Rating: Rate from 1 to 5."),
+        ("#field-feedback-comment", "Feedback: At most 5000 characters are allowed."),
+        (
+            "#field-feedback-saving_wan",
+            "Money saved, in 万元 (estimate): Give the saving in 万元, from 0 to 9999999999.99.",
+        ),
+    ]
+    assert_links_lead_to_fields(bad_feedback.text, items)
+    assert 'value="-1"' in bad_feedback.text and long_comment in bad_feedback.text
+    assert re.search(r'<details class="step" id="feedback" open>', bad_feedback.text)
+
+    publisher = await browser("publisher")
+    bad_dispute = await post_form(
+        publisher, f"/adoptions/{adoption_id}/confirm", {"confirmed": "no", "expected_revision": "4"}
+    )
+    items = summary(bad_dispute.text)
+    assert items == [
+        ("#field-dispute-comment", "What is wrong with this record?: Say what is wrong with this record."),
+        ("#field-dispute-confirm", "Confirm: Tick the box to confirm."),
+    ]
+    assert_links_lead_to_fields(bad_dispute.text, items)
+
+    bad_upgrade = await post_form(
+        requester, f"/adoptions/{adoption_id}/upgrade", {"version": "9.9.9", "expected_revision": "4"}
+    )
+    items = summary(bad_upgrade.text)
+    assert items == [
+        ("#field-upgrade-version", "Version now run: This app offers no version 9.9.9 to adopters.")
+    ]
+    assert_links_lead_to_fields(bad_upgrade.text, items)
+
+    bad_note = await post_form(await browser("reviewer"), f"/adoptions/{adoption_id}/notes", {"comment": " "})
+    items = summary(bad_note.text)
+    assert items == [("#field-note-comment", "Note: Write the note.")]
+    assert_links_lead_to_fields(bad_note.text, items)
+    assert await row(db, adoption_id) == live
+
+
+async def test_the_request_form_reports_the_services_findings_with_the_forms(db, world, browser) -> None:
+    requester = await browser("requester")
+    before = await db.scalar(select(func.count()).select_from(Adoption))
+    bad = await post_form(
+        requester,
+        f"/apps/{world['slug']}/adopt",
+        {**REQUEST, "version": "9.9.9", "region": "449999", "contact_name": "", "environment": "云" * 201},
+    )
+    assert bad.status_code == 422
+    items = summary(bad.text)
+    # the form's findings (contact, environment) and the service's (version, region) together
+    assert items == [
+        ("#field-version", "Version: This app offers no version 9.9.9 to adopters."),
+        ("#field-region", "Adopting region: No region with this code."),
+        ("#field-contact_name", "Contact person: Name a contact person."),
+        ("#field-environment", "Deployment environment: At most 200 characters are allowed."),
+    ]
+    assert_links_lead_to_fields(bad.text, items)
+    assert "网格事件上报" in bad.text and "云" * 201 in bad.text
+    assert await db.scalar(select(func.count()).select_from(Adoption)) == before
