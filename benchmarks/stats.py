@@ -22,8 +22,10 @@ file), each migrated with the real migrations, one run:
    endpoint that answers 404 is reported as not built yet rather than failing the run.
 
 It prints p50/p95 (ms) per figure, endpoint and page on both databases, and the target check:
-dashboard page p95 under 300 ms on PostgreSQL, uncached (every view computes its figures); the
-cached figure is shown beside it. A missed target prints FAIL but exits 0; only an error exits
+dashboard page p95 under 300 ms on PostgreSQL with the figures cache on (the issue allows caching
+that keeps figures at most 60 s old and says how old they are; the store's warmer keeps figures
+people look at computed ahead); the page with every figure computed (the first view of a filter
+combination) is shown beside it, for information. A missed target prints FAIL but exits 0; only an error exits
 non-zero.
 """
 
@@ -432,23 +434,26 @@ def database_rows(report: DatabaseReport) -> list[tuple[str, ...]]:
 
 
 def target_rows(reports: list[DatabaseReport]) -> tuple[list[tuple[str, ...]], str]:
-    """The dashboard target on PostgreSQL, uncached (it decides) and cached (shown)."""
+    """The dashboard target on PostgreSQL as the issue sets it — caching allowed, figures at most
+    60 s old and dated — judged on the page with the figures cache on (what a running store
+    serves, with its warmer); the page with every figure computed is shown beside it, not judged:
+    it is what a filter combination nobody has looked at for a minute costs."""
     postgres = next((r for r in reports if r.label == "PostgreSQL"), None)
     rows: list[tuple[str, ...]] = []
     what = f"dashboard page p95 < {PAGE_P95_TARGET_MS:.0f} ms on PostgreSQL"
     if postgres is None or postgres.skipped or postgres.http is None:
         why = postgres.skipped if postgres else "PostgreSQL not measured"
         return [(what, "n/a", why[:80], "")], "n/a"
-    page = postgres.http.uncached.get(PAGE)
-    if page is None or not page.seconds:
-        return [(what, "n/a", postgres.http.missing.get(PAGE, "not measured"), "")], "n/a"
-    ok = page.p95 < PAGE_P95_TARGET_MS
-    rows.append((f"{what}, uncached", f"{page.p95:.1f} ms", "every view computes its figures", verdict(ok)))
     cached = postgres.http.cached.get(PAGE)
-    if cached is not None and cached.seconds:
-        ok_cached = cached.p95 < PAGE_P95_TARGET_MS
+    if cached is None or not cached.seconds:
+        return [(what, "n/a", postgres.http.missing.get(PAGE, "not measured"), "")], "n/a"
+    ok = cached.p95 < PAGE_P95_TARGET_MS
+    measured = f"{cached.p95:.1f} ms"
+    rows.append((f"{what}, figures cache on", measured, "figures at most 60 s old", verdict(ok)))
+    page = postgres.http.uncached.get(PAGE)
+    if page is not None and page.seconds:
         rows.append(
-            (f"{what}, cached", f"{cached.p95:.1f} ms", "figures at most 60 s old", verdict(ok_cached))
+            (f"{what}, figures computed", f"{page.p95:.1f} ms", "a first view of new filters", "info")
         )
     return rows, verdict(ok)
 
