@@ -111,6 +111,7 @@ def create_app(
     from store.stats.cache import STATS_CACHE, FiguresCache
     from store.stats.controllers import STATS_API
     from store.stats.pages import STATS_PAGES
+    from store.stats.rendered import RENDERED, RenderedFragments
     from store.stats.warmer import FiguresWarmer
 
     storage = build_storage(settings.storage)
@@ -248,6 +249,7 @@ def create_app(
                 "adoption_sweep": adoption_sweep,
                 SEARCH: search,
                 STATS_CACHE: stats_cache,
+                RENDERED: RenderedFragments(),  # the dashboard's figures, rendered (store/stats/rendered.py)
                 ANSWER_CACHE: answer_cache,
                 CATALOG_CACHE: catalog_cache,
                 # What waits for a signed-in user, for the header's badges (store/accounts/auth.py).

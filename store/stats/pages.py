@@ -23,21 +23,23 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.response import Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.lib.errors import ValidationFailed
 from store.lib.forms import form_errors
-from store.lib.i18n import _, gettext
+from store.lib.i18n import _, current_locale, gettext
 from store.lib.policy import current_user, signed_in
 from store.lib.templating import CHINA_TIME
 from store.regions.data import CITIES
 from store.settings import BASE_DIR
 
 from . import exports
-from .cache import cached_figure
+from .cache import STATS_CACHE, FiguresCache, cached_figure
 from .exports import Percent, Table, city_name, label
 from .figures import AppFigures, Matrix, MonthRow, RegionRow, Summary, TimeToLive, ZoneRow
 from .filters import CHOICES, StatsFilters, from_query, local_today
+from .rendered import RENDERED
 from .rules import FIGURES, Scope, access_to
 from .services import StatsService, part_of, source_of
 
@@ -61,6 +63,8 @@ PRESET_LABELS = {
 }
 CITY_FIGURES = ("summary", "regions")  # what city staff see
 READ_SESSIONS = "read_session_maker"  # the application state's key (store/app.py)
+DASHBOARD = "stats/dashboard.html"
+FIGURES_FRAGMENT = "stats/_figures.html"  # the dashboard's figures, rendered once per figures
 
 
 # ---------------------------------------------------------------- reading the figures
@@ -68,8 +72,9 @@ READ_SESSIONS = "read_session_maker"  # the application state's key (store/app.p
 
 async def read_figures(
     request: Request[Any, Any, Any], db_session: AsyncSession, filters: StatsFilters, names: Sequence[str]
-) -> tuple[dict[str, Any], datetime]:
-    """The figures ``names`` through the figures cache, and the moment the oldest was computed.
+) -> tuple[dict[str, Any], datetime, tuple[datetime, ...]]:
+    """The figures ``names`` through the figures cache, the moment the oldest was computed, and
+    the moment each of those computed for them was (in the order of ``names``' sources).
 
     Several figures are read at once, each on a session of its own: a page waits for its slowest
     figure rather than for their sum. Each session gives its connection back as soon as its
@@ -101,14 +106,15 @@ async def read_figures(
             raise
     computed = {source: value for source, (value, _as_of) in zip(sources, results, strict=True)}
     values = {name: part_of(name, source[name], computed[source[name]]) for name in names}
-    return values, min(as_of for _value, as_of in results)
+    stamps = tuple(as_of for _value, as_of in results)
+    return values, min(stamps), stamps
 
 
 async def public_summary(
     request: Request[Any, Any, Any], db_session: AsyncSession
 ) -> tuple[Summary, datetime]:
     """The all-time summary the home page shows to everyone, and when it was computed."""
-    figures, as_of = await read_figures(request, db_session, StatsFilters(), ["summary"])
+    figures, as_of, _stamps = await read_figures(request, db_session, StatsFilters(), ["summary"])
     return figures["summary"], as_of
 
 
@@ -410,7 +416,8 @@ async def stats_page(request: Request[Any, Any, Any], db_session: AsyncSession, 
     except ValidationFailed as exc:
         context["errors"] = form_errors(exc)
         return Template(template, context=context, status_code=exc.status_code)
-    values, as_of = await read_figures(request, db_session, filters, list(FIGURES) if full else CITY_FIGURES)
+    names = list(FIGURES) if full else CITY_FIGURES
+    values, as_of, stamps = await read_figures(request, db_session, filters, names)
     if not full:
         values["regions"] = [row for row in values["regions"] if access.shows(row.code)]
     context.update(
@@ -423,10 +430,24 @@ async def stats_page(request: Request[Any, Any, Any], db_session: AsyncSession, 
         as_of=as_of.astimezone(CHINA_TIME),
         today=today,
         own_city=city_name(access.city) if access.city else None,
-        tables=tables(values),
-        charts=charts(values) if full else {},
         downloads=download_links(request, filters),
     )
+    if template != DASHBOARD:
+        context.update(tables=tables(values), charts=charts(values) if full else {})
+        return Template(template, context=context)
+
+    def render() -> Markup:
+        fragment = {**context, "tables": tables(values), "charts": charts(values) if full else {}}
+        found = request.app.template_engine.engine.get_template(FIGURES_FRAGMENT)  # type: ignore[union-attr]
+        # The output of an autoescaping template (select_autoescape, store/lib/templating.py).
+        return Markup(found.render(request=request, **fragment))  # noqa: S704
+
+    cache: FiguresCache = request.app.state[STATS_CACHE]
+    if cache.enabled:  # the figures' moments identify them; uncached, each view's are new
+        key = (current_locale.get(), access.city if not full else "", filters, stamps)
+        context["figures_html"] = request.app.state[RENDERED].get(key, render)
+    else:
+        context["figures_html"] = render()
     return Template(template, context=context)
 
 
@@ -436,7 +457,7 @@ class StatsPages(Controller):
 
     @get("/stats", name="stats_dashboard")
     async def dashboard(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
-        return await stats_page(request, db_session, "stats/dashboard.html")
+        return await stats_page(request, db_session, DASHBOARD)
 
     @get("/stats/report", name="stats_report")
     async def report(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.lib.i18n import translations
 from store.lib.money import format_wan
-from store.stats.cache import STATS_CACHE
+from store.stats.cache import STATS_CACHE, FiguresCache
 from store.stats.filters import StatsFilters, from_query, local_today
+from store.stats.rendered import RENDERED, RenderedFragments
 from store.stats.services import StatsService
 from tests.conftest import serve
 from tests.factories import make_user, page_login
@@ -200,6 +201,51 @@ async def test_provincial_staff_see_every_figure(browsers: Any, world: dict[str,
         assert f'data-chart="{chart}"' in response.text and f'data-table-toggle="{chart}"' in response.text
     assert '<a href="/stats">' in response.text  # the header's link
     assert "/static/vendor/echarts.min.js" in response.text and "/static/js/stats.js" in response.text
+
+
+async def test_the_dashboard_renders_its_figures_once_for_each_computation(
+    app: Litestar, browsers: Any, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures part of the page is rendered once per computed figures, language and scope,
+    then kept: a second view shows the same figures from it; figures computed again, the other
+    language and a city's staff each get their own, never another's."""
+    rendered = RenderedFragments()
+    monkeypatch.setitem(app.state, RENDERED, rendered)
+    monkeypatch.setitem(app.state, STATS_CACHE, FiguresCache(ttl_seconds=60))  # tests run without
+    province = await browsers("admin")
+    first = await province.get("/stats", params=SPAN)
+    second = await province.get("/stats", params=SPAN)
+    assert first.status_code == second.status_code == 200
+    assert len(rendered) == 1
+    assert tables_of(second) == tables_of(first) and charts_of(second) == charts_of(first)
+    assert set(tables_of(first)) == FULL_TABLES
+
+    app.state[STATS_CACHE].clear()  # the figures are computed again: rendered again
+    again = await province.get("/stats", params=SPAN)
+    assert len(rendered) == 2 and tables_of(again) == tables_of(first)
+
+    english = await (await browsers("reviewer", lang="en")).get("/stats", params=SPAN)
+    assert len(rendered) == 3
+    assert "The 21 cities" in english.text and "The 21 cities" not in first.text
+
+    city = await (await browsers("city")).get("/stats", params=SPAN)
+    assert len(rendered) == 4
+    assert set(tables_of(city)) == {"summary", "regions"} and "stats-charts" not in city.text
+    district = await (await browsers("district")).get("/stats", params=SPAN)
+    assert len(rendered) == 4  # the same city's view: the same fragment
+    assert tables_of(district) == tables_of(city)
+
+
+async def test_without_the_figures_cache_nothing_rendered_is_kept(
+    app: Litestar, browsers: Any, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = RenderedFragments()
+    monkeypatch.setitem(app.state, RENDERED, rendered)
+    monkeypatch.setitem(app.state, STATS_CACHE, FiguresCache(ttl_seconds=0))
+    province = await browsers("admin")
+    views = [await province.get("/stats", params=SPAN) for _ in range(2)]
+    assert [view.status_code for view in views] == [200, 200] and len(rendered) == 0
+    assert set(tables_of(views[0])) == FULL_TABLES and tables_of(views[1]) == tables_of(views[0])
 
 
 @pytest.mark.parametrize("who", ["city", "district"])
