@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "--server",
         choices=["uvicorn", "granian"],
         default=None,
-        help="soak: the HTTP server `store run` uses (default: its own default, STORE_SERVER)",
+        help="soak: the HTTP server `store run` uses (default: its own default, STORE_SERVER); "
+        "throughput: measure this server only (default: every server `store run` offers)",
     )
     parser.add_argument(
         "--duration",
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             apps=max(args.apps) if args.apps else 10_000,
             adoptions=args.adoptions,
             keep=args.keep,
+            server=args.server,
         ),
     }
     chosen = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]

@@ -728,8 +728,15 @@ def overall(reports: list[ServerReport]) -> tuple[bool, bool]:
     return met, clean
 
 
-def run(seconds: float = 300.0, apps: int = 10_000, adoptions: int = 100_000, keep: bool = False) -> int:
-    """Run the whole benchmark; servers, databases and files are removed, even on Ctrl-C."""
+def run(
+    seconds: float = 300.0,
+    apps: int = 10_000,
+    adoptions: int = 100_000,
+    keep: bool = False,
+    server: str | None = None,
+) -> int:
+    """Run the whole benchmark (for ``server`` only, if given); servers, databases and files are
+    removed, even on Ctrl-C."""
     if not Path(AB).exists():
         say(f"ab is not installed at {AB} (apache2-utils); set STORE_BENCH_AB to its path")
         return 1
@@ -745,11 +752,11 @@ def run(seconds: float = 300.0, apps: int = 10_000, adoptions: int = 100_000, ke
         work_dir = scratch_dir(stack, "yue-bench-throughput-", keep=keep)
         env = prepare(stack, work_dir, apps, adoptions, keep)
         servers = store_servers()
-        for server in servers:
-            if server not in BARE_SERVERS:
-                reports.append(ServerReport(server, skipped="no bare app command for this server"))
+        for name in servers if server is None else [server]:
+            if name not in BARE_SERVERS or name not in servers:
+                reports.append(ServerReport(name, skipped="no bare app command, or `store run` lacks it"))
                 continue
-            reports.append(run_server(server, len(servers) > 1, work_dir, env, duration))
+            reports.append(run_server(name, len(servers) > 1, work_dir, env, duration))
     print(report_text(reports, env, machine, duration), flush=True)
     met, clean = overall(reports)
     print(f"overall: {verdict(met)}{'' if clean else ', with errors'}")
