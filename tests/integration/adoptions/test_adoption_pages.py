@@ -693,7 +693,7 @@ async def test_the_adoption_page_lists_every_error_of_the_form_sent_with_labels_
     )
     items = summary(bad_dispute.text)
     assert items == [
-        ("#field-dispute-comment", "What is wrong with this record?: Say what is wrong with this record."),
+        ("#field-dispute-comment", "What is wrong with this record: Say what is wrong with this record."),
         ("#field-dispute-confirm", "Confirm: Tick the box to confirm."),
     ]
     assert_links_lead_to_fields(bad_dispute.text, items)
