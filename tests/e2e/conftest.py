@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from store.db.engine import create_engine, session_maker
 from store.db.migrate import upgrade
@@ -35,6 +35,7 @@ from store.settings import DatabaseSettings
 from tests.factories import PASSWORD, make_user
 
 from . import demo_site, server
+from .browsing import watch_for_problems
 
 CHROMIUM = os.environ.get("STORE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -167,20 +168,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.add_init_script(CSP_REPORTER)
     tab = context.new_page()
     problems: list[str] = []
-    tab.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
-
-    def on_console(message: ConsoleMessage) -> None:
-        text = message.text
-        if "CSP violation" in text or "Content Security Policy" in text:
-            problems.append(f"{text} (on {tab.url})")
-
-    tab.on("console", on_console)
-
-    def on_response(response: Response) -> None:
-        if response.status >= 500:
-            problems.append(f"{response.status} from {response.request.method} {response.url}")
-
-    tab.on("response", on_response)
+    watch_for_problems(tab, problems)
     try:
         yield tab
     finally:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,7 @@ from store.lib.i18n import translations
 from store.settings import DatabaseSettings
 from tests.factories import app_payload, make_token, make_user
 
+from .browsing import watch_for_problems
 from .conftest import CSP_REPORTER, LiveServer, keep_shot
 
 pytestmark = pytest.mark.browser
@@ -159,18 +160,7 @@ def _open_tab(browser: Browser, live_server: LiveServer) -> Tab:
     context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
-
-    def on_console(message: ConsoleMessage) -> None:
-        if "CSP violation" in message.text or "Content Security Policy" in message.text:
-            problems.append(f"{message.text} (on {page.url})")
-
-    def on_response(response: Response) -> None:
-        if response.status >= 500:
-            problems.append(f"{response.status} from {response.request.method} {response.url}")
-
-    page.on("console", on_console)
-    page.on("response", on_response)
+    watch_for_problems(page, problems)
     return Tab(page, problems)
 
 
