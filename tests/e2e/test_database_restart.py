@@ -13,7 +13,6 @@ Afterwards the notes in the database are exactly those that were answered 201.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
@@ -21,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,26 +107,6 @@ def postgres() -> Iterator[PrivatePostgres]:
         pg.remove()
 
 
-def _in_thread[T](work: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine function in a thread with its own event loop (another test module may
-    hold this thread's)."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(asyncio.run(work()))  # type: ignore[arg-type]
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return result[0]
-
-
 @pytest.fixture(scope="module")
 def demo(
     postgres: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory
@@ -143,7 +122,7 @@ def demo(
             )
         await admin.dispose()
 
-    _in_thread(create_database)
+    server.in_thread(create_database)
     url = postgres.url("store")
     env = server.server_env(tmp_path_factory.mktemp("restart-var"), url)
     for command in ("migrate", "seed-demo"):
@@ -163,7 +142,7 @@ def demo(
         finally:
             await engine.dispose()
 
-    token, adoption = _in_thread(token_and_adoption)
+    token, adoption = server.in_thread(token_and_adoption)
     return env, token, adoption
 
 
@@ -310,7 +289,7 @@ def test_a_postgresql_restart_under_load_gives_503s_then_only_successes(
         finally:
             await engine.dispose()
 
-    events, audits = _in_thread(stored_notes)
+    events, audits = server.in_thread(stored_notes)
     # (this server's notes only: the other server's run wrote to the same database)
     written = {comment for comment, status in outcomes.notes.items() if status == 201}
     assert written, context

@@ -12,7 +12,6 @@ started: one start each, no replacement. Minutes of load: ``python -m benchmarks
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,28 +58,11 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     from tests.conftest import _create_pg_database, _drop_pg_database, _pg_url
 
     name = f"store_test_load_{uuid.uuid4().hex[:12]}"
-    _run(_create_pg_database(name))
+    server.in_thread(lambda: _create_pg_database(name))
     try:
         yield _pg_url(name)
     finally:
-        _run(_drop_pg_database(name))
-
-
-def _run(coroutine: Coroutine[object, object, None]) -> None:
-    """In a thread with a loop of its own: a browser test's Playwright may hold this thread's."""
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(coroutine)
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+        server.in_thread(lambda: _drop_pg_database(name))
 
 
 @pytest.fixture(scope="module")
