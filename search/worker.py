@@ -17,7 +17,6 @@ server process) and as ``store worker``; any number of them may run at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.db import models as m
+from store.lib.background import BackgroundTask, pause
 from store.settings import SearchSettings
 
 from . import outbox
@@ -54,6 +54,7 @@ class Engine(Protocol):
     async def ensure_index(self) -> Any: ...
     async def upsert(self, docs: list[dict[str, Any]]) -> Any: ...
     async def delete(self, ids: list[int]) -> Any: ...
+    async def last_change(self) -> int | None: ...
 
 
 def worker_engine(settings: SearchSettings) -> MeiliEngine:
@@ -172,12 +173,6 @@ async def _send_one_by_one(
     return len(sent)
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake at once when asked to stop."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
 async def run_worker(
     session_maker: async_sessionmaker[AsyncSession],
     meili: Engine,
@@ -186,15 +181,20 @@ async def run_worker(
     *,
     batch: int = BATCH,
     heartbeat: Callable[[], None] | None = None,
+    on_index_change: Callable[[], None] | None = None,
 ) -> None:
     """Drain the outbox until ``stop`` is set; ride out Meilisearch and database outages.
 
     A batch in flight is finished (its client calls have timeouts) before the loop returns.
     ``heartbeat`` is called at the start of every round (a container's liveness check).
+    ``on_index_change`` is called when the index has changed since the last round, whichever
+    worker changed it: a server process empties the answers it keeps (store/lib/httpcache.py),
+    which may hold a search made before Meilisearch had the change.
     """
     worker_id = new_worker_id()
     connected = False
     failures = 0  # consecutive rounds that could not reach Meilisearch or the database
+    seen_change: int | None = -1  # the index's last change as of the last round (-1: not read yet)
     logger.info("search worker %s started", worker_id)
     while not stop.is_set():
         if heartbeat is not None:
@@ -209,6 +209,11 @@ async def run_worker(
                 if waiting:
                     logger.info("search worker: %d rows that waited out the outage are due again", waiting)
             handled = await drain_once(session_maker, meili, batch=batch, worker_id=worker_id)
+            if on_index_change is not None:
+                change = await meili.last_change()
+                if change != seen_change:
+                    seen_change = change
+                    on_index_change()
             failures = 0
         except SearchUnavailable as exc:
             if connected:
@@ -216,49 +221,46 @@ async def run_worker(
                 logger.warning("search worker: Meilisearch unavailable, retrying: %s", error)
             connected = False
             failures += 1
-            await _pause(stop, min(RECONNECT_MAX_SECONDS, outbox.backoff_seconds(failures)))
+            await pause(stop, min(RECONNECT_MAX_SECONDS, outbox.backoff_seconds(failures)))
             continue
         except Exception:
             # The database, or a bug: log it, wait, go on. The rows stay in the outbox.
             logger.exception("search worker: round failed")
             failures += 1
-            await _pause(stop, min(RECONNECT_MAX_SECONDS, outbox.backoff_seconds(failures)))
+            await pause(stop, min(RECONNECT_MAX_SECONDS, outbox.backoff_seconds(failures)))
             continue
         if handled < batch:  # a full batch means more may wait: go on at once
-            await _pause(stop, poll)
+            await pause(stop, poll)
     logger.info("search worker %s stopped", worker_id)
 
 
-class BackgroundWorker:
+class BackgroundWorker(BackgroundTask):
     """``run_worker`` as a task of a server process: ``start`` and ``stop`` are the app's start-up
     and shut-down hooks. With several server processes each runs one; the leases keep them apart."""
 
-    STOP_SECONDS = 10.0
-
-    def __init__(self, session_maker: async_sessionmaker[AsyncSession], settings: SearchSettings) -> None:
+    def __init__(
+        self,
+        session_maker: async_sessionmaker[AsyncSession],
+        settings: SearchSettings,
+        *,
+        on_index_change: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__("search outbox worker", logger)
         self._session_maker = session_maker
         self._settings = settings
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._on_index_change = on_index_change
         self._meili: MeiliEngine | None = None
 
     async def start(self) -> None:
         self._meili = worker_engine(self._settings)
-        self._stop.clear()
-        self._task = asyncio.create_task(
-            run_worker(self._session_maker, self._meili, self._stop), name="search-outbox-worker"
+        self.launch(
+            run_worker(self._session_maker, self._meili, self._stop, on_index_change=self._on_index_change)
         )
 
     async def stop(self) -> None:
         """Let the batch in flight finish (its rows are leased; a batch cut short is sent again
         after the lease), then close the client."""
-        self._stop.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=self.STOP_SECONDS)
-            except TimeoutError:
-                logger.warning("search worker did not stop within %.0f s; cancelled", self.STOP_SECONDS)
-            self._task = None
+        await super().stop()
         if self._meili is not None:
             await self._meili.close()
             self._meili = None

@@ -143,7 +143,11 @@ def create_app(
     # With Meilisearch, each server process drains the search outbox in a background task.
     search_worker_hooks: list[Callable[[], Awaitable[None]]] = []
     if settings.search.backend == "meilisearch":
-        search_worker = BackgroundWorker(session_maker(engine), settings.search)
+        # A change is searchable a moment after its commit emptied the committing worker's
+        # caches; so every worker empties them again when it sees Meilisearch's index change.
+        search_worker = BackgroundWorker(
+            session_maker(engine), settings.search, on_index_change=forget_kept.clear_now
+        )
         search_worker_hooks = [search_worker.start, search_worker.stop]
     # With SMTP configured, each server process also sends notification e-mails in the background.
     mail_worker_hooks: list[Callable[..., Awaitable[None]]] = []

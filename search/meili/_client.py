@@ -110,6 +110,12 @@ def is_not_found(exc: BaseException) -> bool:
     return isinstance(exc, httpx2.HTTPStatusError) and exc.response.status_code == 404
 
 
+def is_empty_index(exc: BaseException) -> bool:
+    """True when Meilisearch refuses the fields to search on because no document has them yet:
+    an index without documents knows no attributes (a fresh install, before the first app)."""
+    return isinstance(exc, MeilisearchApiError) and exc.code == "invalid_search_attributes_to_search_on"
+
+
 @contextmanager
 def unavailable_on_outage(action: str) -> Iterator[None]:
     """Turn connection errors, timeouts and 5xx answers into ``SearchUnavailable``."""

@@ -18,7 +18,14 @@ from ..hits import hit_from_document
 from ..query import ParsedQuery, parse_query
 from ..relaxation import dropped_words
 from ..types import FACETS, SearchQuery, SearchResult, Suggestion
-from ._client import ADMIN_TIMEOUT, SEARCH_TIMEOUT, MeiliClient, is_not_found, unavailable_on_outage
+from ._client import (
+    ADMIN_TIMEOUT,
+    SEARCH_TIMEOUT,
+    MeiliClient,
+    is_empty_index,
+    is_not_found,
+    unavailable_on_outage,
+)
 from ._request import MATCH_FIELDS, search_request, suggest_request, total_of
 from ._settings import index_settings, settings_to_change
 
@@ -204,6 +211,15 @@ class MeiliEngine:
             await settle_oldest()
         return total
 
+    async def last_change(self) -> int | None:
+        """The number of the latest task that changed the index (documents, settings, a swap);
+        None before there is one. It only grows: a new number means search answers may differ."""
+        path = f"tasks?indexUids={self.index_uid}&statuses=succeeded&limit=1"  # newest first
+        with unavailable_on_outage("last change"):
+            tasks = await self.client.get_json(path, timeout=self.search_timeout)
+        results = tasks.get("results") or []
+        return int(results[0]["uid"]) if results else None
+
     # --- health ---------------------------------------------------------------------------
 
     # /health asks these: they wait no longer than a search does.
@@ -270,6 +286,8 @@ class MeiliEngine:
             except Exception as exc:
                 if is_not_found(exc):  # not created yet: the database answers meanwhile
                     raise SearchUnavailable(f"index {self.index_uid} does not exist yet") from exc
+                if is_empty_index(exc):  # no document yet: likewise
+                    raise SearchUnavailable(f"index {self.index_uid} has no documents yet") from exc
                 raise
         return answer
 

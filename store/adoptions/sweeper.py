@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.lib.periodic import PeriodicTask
+from store.lib.background import PeriodicTask
 
 from .services import AdoptionService
 
@@ -47,7 +47,7 @@ def sweep_with(
 
 class DailySweep(PeriodicTask):
     """``sweep`` after ``first_delay`` seconds, then every ``interval`` seconds; ``start`` and
-    ``stop`` are the app's start-up and shut-down hooks (store/lib/periodic.py)."""
+    ``stop`` are the app's start-up and shut-down hooks (store/lib/background.py)."""
 
     def __init__(self, sweep: Sweep, *, first_delay: float = FIRST_DELAY, interval: float = INTERVAL) -> None:
         super().__init__("adoption sweep", logger, first_delay=first_delay, interval=interval)

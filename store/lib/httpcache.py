@@ -14,11 +14,15 @@ never carry one person's token. The CSRF cookie a first answer sets is not part 
 
 How long: ``STORE_PAGE_CACHE_SECONDS`` (default 30, 0 turns it off). Every domain event
 (``store/lib/events.py``: each change of an app, its versions, files and screenshots) empties
-the caches of the worker that committed it, right after the commit; the other workers hold their
-copies until they expire, so a visitor who is not signed in sees a change at most that many
-seconds late, on any worker (as with the search index on Meilisearch, which the outbox also
-updates a moment after the commit). Changes that emit no event (adoptions) show within the same
-bound. Signed-in users are never served a kept copy.
+the caches of the worker that committed it, right after the commit. With Meilisearch, every
+worker empties its caches again when its search worker sees the index change (a moment after
+the commit, when the outbox has delivered it: search/worker.py), so a change to the public
+catalog, searches included, is seen on every worker within about a second of being searchable;
+the committing worker's own empty cache could otherwise keep, for the whole time, a search made
+before Meilisearch had the change. With the database search, the other workers hold their copies
+until they expire, so a visitor who is not signed in sees a change at most that many seconds
+late. Changes that emit no event (adoptions) show within the same bound. Signed-in users are
+never served a kept copy.
 
 HTTP: every answer that may be kept carries ``ETag: W/"…"``, a hash of its body — the same on
 every worker for the same answer — and ``If-None-Match`` gets 304. API answers (JSON: no cookie,
@@ -128,6 +132,11 @@ class ClearOnCommit:
 
     def __call__(self, session: Session, event: Event) -> None:
         session.info.setdefault(_TO_CLEAR, set()).update(self.caches)
+
+    def clear_now(self) -> None:
+        """Empty the caches at once (the search index changed: search/worker.py)."""
+        for cache in self.caches:
+            cache.clear()
 
 
 @sa_event.listens_for(Session, "after_commit")

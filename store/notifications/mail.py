@@ -25,7 +25,6 @@ to, as an absolute URL under ``STORE_BASE_URL``. The SMTP password is never logg
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import smtplib
 import ssl
@@ -43,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from store.db import models as m
+from store.lib.background import BackgroundTask, pause
 from store.lib.i18n import _, gettext
 from store.settings import MailSettings
 
@@ -297,11 +297,6 @@ async def send_once(
     return len(rows)
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
 async def run_mail_worker(
     session_maker: async_sessionmaker[AsyncSession],
     mailer: Mailer,
@@ -318,18 +313,17 @@ async def run_mail_worker(
             handled = await send_once(session_maker, mailer, settings, reverse=reverse)
         except Exception:
             logger.exception("notification mail: round failed")
-            await _pause(stop, PAUSE_AFTER_ERROR_SECONDS)
+            await pause(stop, PAUSE_AFTER_ERROR_SECONDS)
             continue
         if handled < BATCH:
-            await _pause(stop, poll)
+            await pause(stop, poll)
     logger.info("notification mail worker stopped")
 
 
-class MailWorker:
+class MailWorker(BackgroundTask):
     """``run_mail_worker`` as a background task of a server process: ``start`` and ``stop`` are
-    the app's start-up and shut-down hooks (only when SMTP is configured)."""
-
-    STOP_SECONDS = 10.0
+    the app's start-up and shut-down hooks (only when SMTP is configured). A batch in flight is
+    let finish on shut-down (SMTP calls have timeouts)."""
 
     def __init__(
         self,
@@ -337,29 +331,14 @@ class MailWorker:
         settings: MailSettings,
         mailer_factory: Callable[[MailSettings], Mailer] = SmtpMailer,
     ) -> None:
+        super().__init__("notification mail worker", logger)
         self._session_maker = session_maker
         self._settings = settings
         self._mailer = mailer_factory(settings)
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self, app: Litestar) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(
+        self.launch(
             run_mail_worker(
                 self._session_maker, self._mailer, self._settings, self._stop, reverse=app.route_reverse
-            ),
-            name="notification-mail-worker",
+            )
         )
-
-    async def stop(self) -> None:
-        """Let the batch in flight finish (SMTP calls have timeouts), then return."""
-        self._stop.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=self.STOP_SECONDS)
-            except TimeoutError:
-                logger.warning(
-                    "notification mail worker did not stop within %.0f s; cancelled", self.STOP_SECONDS
-                )
-            self._task = None

@@ -17,7 +17,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.lib.periodic import PeriodicTask
+from store.lib.background import PeriodicTask
 
 from .cache import FiguresCache, compute_entry
 from .rules import FIGURES
@@ -34,7 +34,7 @@ REFRESHABLE = frozenset(source_of(figure) for figure in FIGURES)
 
 class FiguresWarmer(PeriodicTask):
     """A round every ``round_seconds``; ``start`` and ``stop`` are the app's start-up and shut-down
-    hooks (store/lib/periodic.py)."""
+    hooks (store/lib/background.py)."""
 
     def __init__(
         self,

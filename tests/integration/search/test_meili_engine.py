@@ -360,6 +360,19 @@ async def test_reindex_swaps_in_a_full_index_and_searches_never_see_it_half_buil
     assert names(await search(engine, "社宝卡"))[:1] == ["社保卡申领"]  # settings came along
 
 
+async def test_an_index_without_documents_is_an_outage_for_search(engine: MeiliEngine) -> None:
+    """A fresh install: the index and its settings exist, no app is published yet. Meilisearch
+    refuses the fields to search on (none is known before a document has it); the database
+    answers meanwhile rather than the visitor getting a 500."""
+    await engine.ensure_index()
+    with pytest.raises(SearchUnavailable, match="no documents"):
+        await search(engine, "社保")
+    with pytest.raises(SearchUnavailable, match="no documents"):
+        await engine.suggest("社保")
+    await engine.upsert(documents()[:1])
+    assert (await search(engine, "")).total == 1
+
+
 async def test_reindex_creates_the_live_index_and_accepts_plain_batches(engine: MeiliEngine) -> None:
     assert await engine.reindex([documents()[:3], [], documents()[3:6]]) == 6
     assert (await engine.stats()).documents == 6

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -25,6 +26,8 @@ from store.catalog.services import AppService
 from store.db import models as m
 from store.db.engine import session_maker
 from store.lib import events
+from store.lib.httpcache import ANSWER_CACHE
+from store.settings import PageCacheSettings
 from tests.conftest import serve
 from tests.factories import app_payload, make_user, published_app
 from tests.integration.search.sync_support import (
@@ -267,3 +270,91 @@ async def create_catalog_ready(client: httpx.AsyncClient, publisher: dict[str, s
 async def test_outbox_module_is_the_subscriber_wired_for_meilisearch(settings, meili_settings) -> None:
     assert outbox.queue_for_meilisearch in event_subscribers(meili_settings)
     assert outbox.queue_for_meilisearch not in event_subscribers(settings)
+
+
+async def test_an_anonymous_search_kept_before_meilisearch_had_the_change_is_not_served_after(
+    meili_settings, db, meili, clean_database
+) -> None:
+    """With the page cache on, the approval's commit empties the cache before Meilisearch has the
+    app; a search asked in that moment is kept. The worker empties the cache again when the index
+    changes, so the app shows within seconds, not after the cache's 60."""
+    application = create_app(replace(meili_settings, page_cache=PageCacheSettings(seconds=60)))
+    try:
+        async with application.lifespan(), serve(application) as client:
+            publisher, reviewer = await staff(db, "kept")
+            # One app in Meilisearch already (an empty index sends searches to the database).
+            first = await app_id_of(
+                db, (await published_app(client, publisher, reviewer, slug="first"))["slug"]
+            )
+
+            async def first_indexed() -> bool:
+                return first in await meili.document_ids() and not await outbox_rows(db)
+
+            await _wait_until(first_indexed, 10)
+            slug = await create_catalog_ready(client, publisher)
+            name = (await client.get(f"/api/v1/apps/{slug}", headers=publisher)).json()["name"]
+
+            async def found() -> bool:
+                answer = await client.get("/api/v1/search", params={"q": name})
+                assert answer.status_code == 200, answer.text
+                return slug in [hit["slug"] for hit in answer.json()["hits"]]
+
+            approved = await client.post(
+                f"/api/v1/apps/{slug}/review", json={"decision": "approve"}, headers=reviewer
+            )
+            assert approved.status_code == 200, approved.text
+            # Asked at once: the worker polls every 0.5 s, so Meilisearch almost always does not
+            # have it yet and the answer without it is kept (without the fix, for 60 s).
+            await found()
+            await _wait_until(found, 10)
+            kept = application.state[ANSWER_CACHE]
+            hits = kept.hits
+            assert await found() and kept.hits == hits + 1  # the cache is on: answers are kept
+    finally:
+        await application.state["engine"].dispose()
+
+
+async def test_every_worker_hears_that_the_index_changed_whichever_worker_sent_it(
+    meili_settings, api, db, engine, meili
+) -> None:
+    """Two server processes' search workers: one sends the change, both empty their caches."""
+    heard = {"a": 0, "b": 0}
+    stop = asyncio.Event()
+    search = meili_settings.search
+    engines = [
+        MeiliEngine(search.meilisearch_url, search.meilisearch_key, search.index_prefix) for _ in heard
+    ]
+
+    def hearing(name: str) -> Callable[[], None]:
+        def heard_it() -> None:
+            heard[name] += 1
+
+        return heard_it
+
+    workers = [
+        asyncio.create_task(
+            run_worker(session_maker(engine), each, stop, poll=0.05, on_index_change=hearing(name))
+        )
+        for name, each in zip(heard, engines, strict=True)
+    ]
+    try:
+
+        async def each_read_the_index() -> bool:
+            return all(heard.values())
+
+        await _wait_until(each_read_the_index, 10)
+        before = dict(heard)
+        publisher, reviewer = await staff(db, "heard")
+        slug = (await published_app(api, publisher, reviewer, slug="heard-everywhere"))["slug"]
+        app_id = await app_id_of(db, slug)
+
+        async def sent_and_both_heard() -> bool:
+            sent = app_id in await meili.document_ids() and not await outbox_rows(db)
+            return sent and all(heard[n] > before[n] for n in heard)
+
+        await _wait_until(sent_and_both_heard, 10)
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+        for each in engines:
+            await each.close()
