@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from benchmarks.figures import Timings
-from benchmarks.upload import APP_PAYLOAD, StoreServer, machine_load, say, scratch_dir, verdict
+from benchmarks.upload import APP_PAYLOAD, StoreServer, machine_load, say, scratch_dir, serving, verdict
 
 OTHER_REGION = "440100"  # 广州市
 P95_TARGET_MS = 250.0
@@ -263,8 +263,7 @@ def run(seconds: float = 10.0, keep: bool = False) -> int:
         own_body = multipart(big_png(colour=0))
         say(f"foreign screenshot: {len(big_body[0]) // 1024} KiB; own: {len(own_body[0]) // 1024} KiB")
         say(f"starting the store on {server.base_url}")
-        server.start()
-        try:
+        with serving(server, "the store"):
             with httpx.Client(base_url=server.base_url, timeout=60.0, trust_env=False) as http:
                 tokens = {name: token_for(http, name, password) for name, password in passwords.items()}
                 published = publish_app(http, tokens["shenzhen"], tokens["reviewer"])
@@ -290,9 +289,6 @@ def run(seconds: float = 10.0, keep: bool = False) -> int:
             workers = {"bad_sign_ins": 8, "foreign_screenshots": 8, "own_screenshots": 2}
             say(f"sampling /health for {seconds:.0f} s under load ({workers})")
             loaded = run_load(load, workers, seconds)
-        except Exception:
-            say(f"the store's log ends with:\n{server.log_tail()}")
-            raise
         text, _passed = report(idle, loaded, load, machine)
         print(text, flush=True)
     return 0

@@ -1,8 +1,10 @@
-"""Latency figures shared by the benchmarks: one definition of a percentile for all of them."""
+"""Latency figures shared by the benchmarks: one definition of a percentile for all of them, and
+the plain-text tables their reports print."""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -38,3 +40,12 @@ class Timings:
     def describe(self, p99: bool = True) -> str:
         tail = f", p99 {self.p99:.1f}" if p99 else ""
         return f"p50 {self.p50:.1f}, p95 {self.p95:.1f}{tail} ms"
+
+
+def table(title: str, rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """``rows`` (the first one the heading) as lines of left-aligned columns under ``title``."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    lines = ["", title, rule]
+    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    return [*lines, rule]

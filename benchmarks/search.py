@@ -37,7 +37,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +48,7 @@ import httpx
 
 from benchmarks.availability import expect, token_for
 from benchmarks.catalog_gen import SEED, BenchQuery, InsertedCatalog, benchmark_queries, insert_catalog
-from benchmarks.figures import Timings
+from benchmarks.figures import Timings, table
 from benchmarks.upload import (
     APP_PAYLOAD,
     REGION,
@@ -57,6 +57,7 @@ from benchmarks.upload import (
     machine_load,
     say,
     scratch_dir,
+    serving,
     verdict,
 )
 from tests.services import Meilisearch
@@ -325,6 +326,10 @@ class SearchServer(StoreServer):
         super().__init__(work_dir, None, max_upload_bytes=64 * 1024 * 1024)
         self.log_path = work_dir / f"server-{name}.log"
         self.env["STORE_DATABASE_URL"] = database_url
+        # Timed here is searching, not replaying kept answers (`throughput` measures those; that
+        # a kept answer does not delay a published app is tests/integration/search/
+        # test_outbox_sync.py's).
+        self.env["STORE_PAGE_CACHE_SECONDS"] = "0"
         if meili is not None:
             self.env.update(
                 STORE_SEARCH_BACKEND="meilisearch",
@@ -552,8 +557,7 @@ def run_size(
             server.add_user("city", passwords["city"], region=REGION)
             server.add_user("reviewer", passwords["reviewer"], role="province_reviewer")
         say(f"{apps:,} apps: starting the store (Meilisearch) on {server.base_url}")
-        server.start()
-        try:
+        with serving(server, "the store"):
             say(f"{apps:,} apps: {len(queries)} queries x {rounds} rounds, store and direct")
             report.queries = run_queries(
                 server, queries, rounds, meili, direct_bodies(queries, f"{prefix}_apps")
@@ -563,11 +567,6 @@ def run_size(
                 since = datetime.now(UTC)
                 report.lag = measure_lag(server, passwords, lag_apps)
                 report.lag_tasks = document_tasks(meili, since)
-        except Exception:
-            say(f"the store's log ends with:\n{server.log_tail()}")
-            raise
-        finally:
-            server.stop()
 
         if apps <= FALLBACK_MAX_APPS:
             databases = [("SQLite", sqlite_url)] + ([("PostgreSQL", pg_url)] if pg_url else [])
@@ -575,27 +574,12 @@ def run_size(
                 fallback = SearchServer(work_dir, f"database-{label.lower()}-{apps}", url, None)
                 stack.callback(fallback.stop)
                 say(f"{apps:,} apps: fallback on {label}: starting the store on {fallback.base_url}")
-                fallback.start()
-                try:
+                with serving(fallback, "the store"):
                     report.fallback[label] = run_queries(fallback, queries, rounds)
-                except Exception:
-                    say(f"the store's log ends with:\n{fallback.log_tail()}")
-                    raise
-                finally:
-                    fallback.stop()
     return report
 
 
 # -- report ----------------------------------------------------------------------------------------
-def _table(title: str, rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = ["", title, rule]
-    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines.append(rule)
-    return lines
-
-
 def size_rows(report: SizeReport) -> tuple[list[tuple[str, str, str, str]], bool]:
     rows: list[tuple[str, str, str, str]] = []
     passed = True
@@ -705,9 +689,9 @@ def report_text(reports: list[SizeReport], machine: tuple[int, float], queries: 
     for report in reports:
         rows, ok = size_rows(report)
         passed &= ok
-        lines += _table(f"{report.apps:,} apps", rows)
+        lines += table(f"{report.apps:,} apps", rows)
         if report.queries is not None:
-            lines += _table(f"{report.apps:,} apps, p50 / p95 by query class", group_rows(report))
+            lines += table(f"{report.apps:,} apps, p50 / p95 by query class", group_rows(report))
     lines.append(f"overall: {verdict(passed)}")
     return "\n".join(lines)
 

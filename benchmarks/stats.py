@@ -35,7 +35,6 @@ import asyncio
 import secrets
 import sys
 import time
-from collections.abc import Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,10 +44,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from benchmarks.figures import Timings
+from benchmarks.figures import Timings, table
 from benchmarks.search import Progress, create_pg_database, create_sqlite_database, postgres_reachable
 from benchmarks.stats_dataset import StatsDataset, insert_dataset
-from benchmarks.upload import StoreServer, machine_load, say, scratch_dir, verdict
+from benchmarks.upload import StoreServer, machine_load, say, scratch_dir, serving, verdict
 
 PAGE_P95_TARGET_MS = 300.0  # the dashboard page on PostgreSQL
 EXPLAIN_OVER_MS = 50.0  # --explain shows the plans of figures whose p95 is above this
@@ -304,24 +303,17 @@ def time_server(work_dir: Path, label: str, url: str, today: date, rounds: int) 
     for cache_seconds, bucket in ((0, run.uncached), (60, run.cached)):
         mode = "cache off" if cache_seconds == 0 else "cache on"
         server = StatsServer(work_dir, f"{label.lower()}-{cache_seconds}", url, cache_seconds)
-        try:
-            if cache_seconds == 0:
-                # Once per database: what the daily sweep would have marked, and our user.
-                server._cli("adoptions", "sweep")
-                server.add_user(BENCH_USER, password, role="province_admin")
-            say(f"{label}: starting the store ({mode}) on {server.base_url}")
-            server.start()
-            with closing(signed_in_client(server, password)) as http:
-                paths = available_paths(http, run)
-                if not paths:
-                    return run
-                say(f"{label}, {mode}: {len(paths)} paths x {len(sets)} filter sets x {rounds} rounds")
-                bucket.update(time_requests(http, paths, sets, rounds, refresh=cache_seconds > 0))
-        except Exception:
-            say(f"the store's log ends with:\n{server.log_tail()}")
-            raise
-        finally:
-            server.stop()
+        if cache_seconds == 0:
+            # Once per database: what the daily sweep would have marked, and our user.
+            server._cli("adoptions", "sweep")
+            server.add_user(BENCH_USER, password, role="province_admin")
+        say(f"{label}: starting the store ({mode}) on {server.base_url}")
+        with serving(server, "the store"), closing(signed_in_client(server, password)) as http:
+            paths = available_paths(http, run)
+            if not paths:
+                return run
+            say(f"{label}, {mode}: {len(paths)} paths x {len(sets)} filter sets x {rounds} rounds")
+            bucket.update(time_requests(http, paths, sets, rounds, refresh=cache_seconds > 0))
     return run
 
 
@@ -382,15 +374,6 @@ def run_database(
 
 
 # -- report ------------------------------------------------------------------------------------------
-def _table(title: str, rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = ["", title, rule]
-    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines.append(rule)
-    return lines
-
-
 def _p(timings: Timings | None) -> str:
     if timings is None or not timings.seconds:
         return "-"
@@ -475,9 +458,9 @@ def report_text(
         title = report.label
         if report.dataset is not None:
             title += f": written in {report.insert_seconds:.1f} s — {report.dataset.describe()}"
-        lines += _table(title, database_rows(report))
+        lines += table(title, database_rows(report))
     rows, overall = target_rows(reports)
-    lines += _table("target", [("check", "measured", "how", "verdict"), *rows])
+    lines += table("target", [("check", "measured", "how", "verdict"), *rows])
     for report in reports:
         for label, run in report.figures.items():
             if run.plan and run.slowest is not None:

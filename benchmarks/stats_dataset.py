@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.catalog_gen import CONTACTS, DISTRICT_PLACES, generate
@@ -48,7 +48,7 @@ S = m.AdoptionStatus
 PUBLIC = {m.AppStatus.PUBLISHED.value, m.AppStatus.DEPRECATED.value}
 
 # The state an (app, region)'s last adoption ends in: most live (weights in per cent).
-FINAL_STATES: tuple[tuple[str, int], ...] = (
+FINAL_STATES: tuple[tuple[m.AdoptionStatus, int], ...] = (
     (S.LIVE, 62),
     (S.DEPLOYING, 9),
     (S.APPROVED, 5),
@@ -58,7 +58,11 @@ FINAL_STATES: tuple[tuple[str, int], ...] = (
     (S.RETIRED, 6),
 )
 # Earlier adoptions of the same app by the same region are closed.
-EARLIER_STATES: tuple[tuple[str, int], ...] = ((S.DECLINED, 45), (S.WITHDRAWN, 35), (S.RETIRED, 20))
+EARLIER_STATES: tuple[tuple[m.AdoptionStatus, int], ...] = (
+    (S.DECLINED, 45),
+    (S.WITHDRAWN, 35),
+    (S.RETIRED, 20),
+)
 # How recent an open adoption's request is, in days before today (nobody waits three years).
 OPEN_WITHIN_DAYS = {S.REQUESTED: 60, S.APPROVED: 150, S.DEPLOYING: 300}
 UNADOPTED_SHARE = 0.2  # public apps nobody adopts
@@ -78,7 +82,7 @@ DECLINES = ("当前版本不支持贵方的信创环境。", "本年度部署支
 GIVE_UPS = ("预算未获批准。", "改用省级统建平台。", "业务调整，暂不部署。")
 
 
-def _weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
+def _weighted[T](rng: random.Random, table: tuple[tuple[T, int], ...]) -> T:
     return rng.choices([value for value, _ in table], weights=[weight for _, weight in table])[0]
 
 
@@ -438,14 +442,8 @@ class Writer:
     def __init__(self, engine: AsyncEngine, batch: int = 5000) -> None:
         self.engine, self.batch = engine, batch
         self.rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        self.order = [
-            m.App.__table__,
-            m.AppLabel.__table__,
-            m.Version.__table__,
-            m.Adoption.__table__,
-            m.AdoptionEvent.__table__,
-            m.AdoptionVersion.__table__,
-        ]
+        models = (m.App, m.AppLabel, m.Version, m.Adoption, m.AdoptionEvent, m.AdoptionVersion)
+        self.order = [cast(Table, model.__table__) for model in models]
 
     def add(self, table: Any, rows: list[dict[str, Any]]) -> None:
         self.rows[table].extend(rows)

@@ -40,17 +40,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlencode
 
 import httpx
 
-from benchmarks.figures import Timings
+from benchmarks.figures import Timings, table
 from benchmarks.search import create_pg_database, postgres_reachable
-from benchmarks.upload import REPO_ROOT, StoreServer, machine_load, say, scratch_dir, verdict
+from benchmarks.upload import REPO_ROOT, StoreServer, machine_load, say, scratch_dir, serving, verdict
 
 AB = os.environ.get("STORE_BENCH_AB", "/usr/bin/ab")
 WORKERS = 2
@@ -484,19 +483,6 @@ def run_target(
     return result
 
 
-@contextmanager
-def serving(server: StoreServer, what: str) -> Iterator[str]:
-    """``server`` started, its base URL; the end of its log shown when anything fails; stopped."""
-    try:
-        server.start()
-        yield server.base_url
-    except Exception:
-        say(f"{what}'s log ends with:\n{server.log_tail()}")
-        raise
-    finally:
-        server.stop()
-
-
 def run_targets(
     base_url: str, targets: list[Target], seconds: int, work_dir: Path, *, judged: bool, suffix: str = ""
 ) -> list[TargetResult]:
@@ -598,14 +584,6 @@ def prepare(stack: ExitStack, work_dir: Path, apps: int, adoptions: int, keep: b
 
 
 # -- the report ------------------------------------------------------------------------------------
-def _table(title: str, rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = ["", title, rule]
-    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    return [*lines, rule]
-
-
 def _ms(value: float) -> str:
     return f"{value:.0f}" if value == value else "-"  # nan: nothing measured
 
@@ -710,8 +688,8 @@ def report_text(
         if report.skipped:
             lines += ["", f"{report.server}: not run: {report.skipped}"]
             continue
-        lines += _table(f"{report.server}: store run --workers {WORKERS} on PostgreSQL", server_rows(report))
-        lines += _table(f"{report.server}: per URL", url_rows(report))
+        lines += table(f"{report.server}: store run --workers {WORKERS} on PostgreSQL", server_rows(report))
+        lines += table(f"{report.server}: per URL", url_rows(report))
     return "\n".join(lines)
 
 

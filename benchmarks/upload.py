@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,19 @@ class StoreServer:
         if not self.log_path.exists():
             return "(no log)"
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def serving(server: StoreServer, what: str) -> Iterator[str]:
+    """``server`` started, its base URL; the end of its log shown when anything fails; stopped."""
+    try:
+        server.start()
+        yield server.base_url
+    except Exception:  # not on Ctrl-C: then the log is no news
+        say(f"{what}'s log ends with:\n{server.log_tail()}")
+        raise
+    finally:
+        server.stop()
 
 
 def api_token(base_url: str, username: str, password: str) -> str:
@@ -553,11 +566,9 @@ def run(size_mib: int = 1024, keep: bool = False, rounds: int = 1) -> int:
         say("migrating the database and creating the benchmark user")
         server.prepare(username, password)
         say(f"starting the store on {server.base_url}")
-        server.start()
-
         direct: list[Upload] = []
         app: list[AppUpload] = []
-        try:
+        with serving(server, "the store"):
             token = api_token(server.base_url, username, password)
             slug = create_app(server.base_url, token)
             for n in range(1, rounds + 1):
@@ -573,9 +584,6 @@ def run(size_mib: int = 1024, keep: bool = False, rounds: int = 1) -> int:
                         f"the store recorded sha256 {app[-1].sha256} ({app[-1].size} bytes), "
                         f"the file is {expected_sha} ({size} bytes)"
                     )
-        except Exception:  # not on Ctrl-C: then the log is no news
-            say(f"the store's log ends with:\n{server.log_tail()}")
-            raise
         say("the store's sha256 matches the file's")
         print(report(size_mib, direct, app, load), flush=True)
     return 0
